@@ -1,0 +1,119 @@
+"""Loads a timm state dict into Keras layers: check everything first, then assign all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+
+from luximm_keras.interop import rules
+from luximm_keras.interop.plan import weight_bindings
+from luximm_keras.interop.sources import read_checkpoint
+from luximm_keras.interop.transforms import INVERSES
+
+
+@dataclass
+class LoadReport:
+    """What a load did: timm keys `loaded`; `missing` keys no checkpoint entry fed (with the Keras
+    variable); `unexpected` checkpoint keys no variable took; `mismatched` as
+    `(key, expected shape in timm's layout, found shape)`."""
+
+    loaded: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    mismatched: list[tuple[str, tuple, tuple]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def describe(self) -> str:
+        lines = [f"loaded {len(self.loaded)} tensors"]
+        if self.missing:
+            lines.append(f"missing ({len(self.missing)}): " + ", ".join(self.missing))
+        if self.unexpected:
+            lines.append(f"unexpected ({len(self.unexpected)}): " + ", ".join(self.unexpected))
+        if self.mismatched:
+            lines.append(
+                f"mismatched ({len(self.mismatched)}): "
+                + ", ".join(f"{k} expected {tuple(e)} found {tuple(f)}" for k, e, f in self.mismatched)
+            )
+        return "; ".join(lines)
+
+    __str__ = describe
+
+
+def _timm_layout_shape(transform, keras_shape) -> tuple:
+    inverse = INVERSES.get(transform)
+    if inverse is None:
+        return tuple(keras_shape)
+    return tuple(inverse(np.empty(keras_shape, dtype="float32")).shape)
+
+
+def load_timm_weights(
+    target: keras.layers.Layer, weights, *, prefix: str = "", strict: bool = True
+) -> LoadReport:
+    """Loads timm weights into `target`, a built block or any Keras layer or model that contains them.
+
+    Args:
+        target: a built Keras layer or model. Its variables are matched to timm keys through the
+            sublayer names (timm's module names; `__` in a name stands for `.`) and the per-class tables
+            in `luximm_keras.interop.rules`.
+        weights: a mapping from timm key to array (numpy, torch, jax, tf), or a path to a
+            `.safetensors`, `.pth`/`.pt`/`.bin` or `.npz` file.
+        prefix: only keys starting with it are considered, with it removed (`"blocks.3."`).
+        strict: raise a ValueError naming every missing, unexpected or mismatched entry, before any
+            variable changes. With `strict=False` what matches is loaded and the rest reported.
+
+    Returns:
+        A `LoadReport`.
+
+    Example:
+        >>> block = ViTBlock(192, num_heads=3); block.build((None, 197, 192))
+        >>> load_timm_weights(block, "vit_tiny.safetensors", prefix="blocks.0.")
+    """
+    if not target.built:
+        raise ValueError(
+            f"{target.name} is not built: call it on an input or `build(input_shape)` before loading."
+        )
+    state = read_checkpoint(weights)
+    available = {key[len(prefix) :]: key for key in state.keys() if key.startswith(prefix)}
+
+    report = LoadReport()
+    staged = []
+    used = set()
+    for binding in weight_bindings(target):
+        variable = binding.variable
+        if binding.timm_key is None:
+            report.missing.append(
+                f"{binding.keras_path} (no rule maps {binding.owner_class}.{variable.name} to a timm key)"
+            )
+            continue
+        key = binding.timm_key
+        if key not in available:
+            report.missing.append(prefix + key)
+            continue
+        used.add(key)
+        raw = np.asarray(state[available[key]])
+        expected = _timm_layout_shape(binding.transform, variable.shape)
+        try:
+            value = binding.transform(raw)
+        except ValueError:
+            value = None
+        if value is None or tuple(value.shape) != tuple(variable.shape):
+            report.mismatched.append((prefix + key, expected, tuple(raw.shape)))
+            continue
+        staged.append((variable, value))
+        report.loaded.append(prefix + key)
+
+    report.unexpected = [
+        available[key]
+        for key in available
+        if key not in used and not key.endswith(rules.IGNORED_KEY_SUFFIXES)
+    ]
+    if strict and not report.ok:
+        raise ValueError(f"Could not load timm weights into {target.name}; nothing was changed. {report}")
+    for variable, value in staged:
+        variable.assign(value)
+    return report

@@ -1,0 +1,66 @@
+"""The shared frame of the per-channel affine norms on 2D maps (`LayerNorm2D`, `GlobalResponseNorm`):
+float32 `gamma`/`beta` over the channel axis, either data format, shape kept."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from luximm_keras.layers import helpers
+
+
+class ChannelNorm2D(keras.layers.Layer):
+    """Base class: subclasses write `call`, and read `self.gamma`/`self.beta` through `affine_weights`."""
+
+    def __init__(
+        self,
+        epsilon: float = 1e-6,
+        data_format: str | None = None,
+        gamma_initializer="ones",
+        beta_initializer="zeros",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.epsilon = float(epsilon)
+        self.data_format = helpers.standardize_data_format(data_format)
+        self.gamma_initializer = keras.initializers.get(gamma_initializer)
+        self.beta_initializer = keras.initializers.get(beta_initializer)
+        self.input_spec = keras.layers.InputSpec(ndim=4)
+
+    @property
+    def channel_axis(self) -> int:
+        return helpers.channel_axis(self.data_format)
+
+    def build(self, input_shape):
+        channels = input_shape[self.channel_axis]
+        if channels is None:
+            raise ValueError(f"{self.name}: the channel axis of the input must be known, got {input_shape}.")
+        self.input_spec = keras.layers.InputSpec(ndim=4, axes={self.channel_axis: channels})
+        # Norm variables stay float32 under mixed precision, as in Keras' own normalization layers.
+        self.gamma = self.add_weight(
+            name="gamma", shape=(channels,), initializer=self.gamma_initializer, autocast=False
+        )
+        self.beta = self.add_weight(
+            name="beta", shape=(channels,), initializer=self.beta_initializer, autocast=False
+        )
+
+    def affine_weights(self):
+        """`gamma`, `beta` shaped to broadcast against an input in this layer's data format."""
+        if self.data_format == "channels_first":
+            return ops.reshape(self.gamma, (1, -1, 1, 1)), ops.reshape(self.beta, (1, -1, 1, 1))
+        return self.gamma, self.beta
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "epsilon": self.epsilon,
+                "data_format": self.data_format,
+                "gamma_initializer": keras.initializers.serialize(self.gamma_initializer),
+                "beta_initializer": keras.initializers.serialize(self.beta_initializer),
+            }
+        )
+        return config

@@ -1,0 +1,57 @@
+"""Global response normalization (ConvNeXt-V2).
+
+Reference: timm/layers/grn.py `GlobalResponseNorm`
+"""
+
+from __future__ import annotations
+
+from keras import ops
+
+from luximm_keras._serializable import serializable
+from luximm_keras.layers import helpers
+from luximm_keras.layers.channel_norm import ChannelNorm2D
+
+
+def _safe_sqrt(x):
+    """sqrt whose gradient at 0 is 0 rather than NaN (inf * 0), with the same values as sqrt.
+
+    The double `where` keeps the untaken branch finite too, so no NaN leaks into the gradient.
+    """
+    positive = x > 0
+    return ops.where(positive, ops.sqrt(ops.where(positive, x, ops.ones_like(x))), ops.zeros_like(x))
+
+
+@serializable
+class GlobalResponseNorm(ChannelNorm2D):
+    """Scales each channel by its spatial L2 norm relative to the mean norm over channels.
+
+    `g = ||x||_2 over (H, W)`, `n = g / (mean_C(g) + epsilon)`, `y = x + beta + gamma * (x * n)`.
+    Scale (`gamma`) and bias (`beta`) start at zero, so a fresh layer is the identity. Computed in
+    float32 with float32 variables under mixed precision; an all-zero input gives zero gradients,
+    not NaN.
+
+    Args:
+        epsilon: added to the mean norm (timm's 1e-6).
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+        gamma_initializer, beta_initializer: Keras initializers (both zeros, as timm).
+
+    Example:
+        >>> GlobalResponseNorm()(keras.ops.ones((2, 7, 7, 96))).shape
+        (2, 7, 7, 96)
+
+    Reference: timm/layers/grn.py `GlobalResponseNorm`.
+    """
+
+    def __init__(self, epsilon: float = 1e-6, data_format: str | None = None, **kwargs):
+        kwargs.setdefault("gamma_initializer", "zeros")
+        kwargs.setdefault("beta_initializer", "zeros")
+        super().__init__(epsilon=epsilon, data_format=data_format, **kwargs)
+
+    def call(self, inputs):
+        x = ops.cast(inputs, "float32")
+        spatial_sum_sq = ops.sum(ops.square(x), axis=helpers.spatial_axes(self.data_format), keepdims=True)
+        norm = _safe_sqrt(spatial_sum_sq)
+        relative = norm / (ops.mean(norm, axis=self.channel_axis, keepdims=True) + self.epsilon)
+        gamma, beta = self.affine_weights()
+        outputs = x + beta + gamma * (x * relative)
+        return ops.cast(outputs, self.compute_dtype)
