@@ -1,0 +1,100 @@
+"""The `luximm-keras` console script.
+
+`luximm-keras verify`: for each backend, in its own process, build every block, load its weights from
+timm's module, and print block, backend, max abs error against timm, and the time of both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+BACKENDS = ("tensorflow", "jax", "torch")
+# torch and timm first: TensorFlow imported before torchvision crashes the interpreter.
+_WORKER = "import torch, timm; from luximm_keras.verification.worker import main; main({repeats})"
+
+
+def _run_backend(backend: str, repeats: int, total: int) -> list[dict]:
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    process = subprocess.Popen(
+        [sys.executable, "-c", _WORKER.format(repeats=repeats)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    rows = []
+    _progress(backend, 0, total)
+    for line in process.stdout:
+        if line.startswith("{"):
+            rows.append(json.loads(line))
+            _progress(backend, len(rows), total)
+    stderr = process.stderr.read()
+    process.wait()
+    sys.stderr.write("\n")
+    if process.returncode != 0:
+        rows.append({"block": "(worker)", "backend": backend, "ok": False,
+                     "error": f"exit {process.returncode}: {stderr.strip().splitlines()[-1:] or ''}"})
+    return rows
+
+
+def _progress(backend: str, done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r{backend:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.flush()
+
+
+def _table(rows: list[dict]) -> str:
+    header = f"{'block':<76} {'backend':<10} {'max abs err':>11} {'keras ms':>9} {'timm ms':>8}  ok"
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        if "error" in row:
+            lines.append(f"{row['block']:<76} {row['backend']:<10} ERROR {row['error']}")
+            continue
+        lines.append(
+            f"{row['block']:<76} {row['backend']:<10} {row['max_abs_err']:>11.2e} "
+            f"{row['keras_ms']:>9.2f} {row['timm_ms']:>8.2f}  {'yes' if row['ok'] else 'NO'}"
+        )
+    return "\n".join(lines)
+
+
+def verify(backends, repeats: int) -> int:
+    try:
+        import timm  # noqa: F401  (the oracle; only checked here, imported by each worker)
+    except ImportError:
+        print("luximm-keras verify needs timm (the oracle): pip install 'luximm-keras[test]'", file=sys.stderr)
+        return 2
+    from luximm_keras.verification.cases import CASES  # imports torch/timm before keras
+
+    rows = []
+    for backend in backends:
+        rows.extend(_run_backend(backend, repeats, len(CASES)))
+    print(_table(rows))
+    failed = [r for r in rows if not r.get("ok")]
+    print(f"\n{len(rows) - len(failed)} of {len(rows)} block checks match timm (rtol=atol=1e-5).")
+    return 1 if failed else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="luximm-keras", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    verify_parser = commands.add_parser("verify", help="compare every block with timm on each backend")
+    verify_parser.add_argument("--backends", default=",".join(BACKENDS),
+                               help="comma-separated Keras backends (default: all three)")
+    verify_parser.add_argument("--repeats", type=int, default=5, help="timed runs per block (median)")
+    args = parser.parse_args(argv)
+    if args.command == "verify":
+        backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+        unknown = sorted(set(backends) - set(BACKENDS))
+        if unknown:
+            parser.error(f"unknown backend(s) {unknown}; choose from {list(BACKENDS)}")
+        return verify(backends, args.repeats)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

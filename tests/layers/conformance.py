@@ -1,0 +1,742 @@
+"""Keras conformance checks for any layer, driven by one `LayerSpec` per layer configuration.
+
+A spec names the class, its constructor arguments and a concrete input shape (batch first), plus a few
+flags (`spatial`, `fixed_size`, `drop_rates`, ...). Each `check_*` function takes a spec and asserts one
+property on the current Keras backend:
+
+- `check_config_round_trip`: `from_config(get_config())` rebuilds an equal layer (same config, same
+  output once the weights are copied); the registered name is `luximm_keras>Class`; initializers and
+  activations given as strings or objects survive.
+- `check_saving_round_trip`: a functional model around the layer saves to `.keras` and loads back
+  without `custom_objects`, with the same outputs; `save_weights`/`load_weights` round-trips.
+- `check_symbolic_shapes`: symbolic call, `compute_output_shape` and the eager output agree.
+- `check_batch_and_image_sizes`: a model built once runs on other batch sizes (and other image sizes or
+  token counts unless `fixed_size`) without new weights; each sample's output is independent of the batch.
+- `check_dtype_policy`: variables, output dtype, closeness to float32 and finiteness (outputs and
+  gradients) under a dtype policy.
+- `check_zero_input_is_finite`: an all-zero input gives finite outputs and gradients.
+- `check_channels_first_matches_channels_last`: the `channels_first` twin is the transposed result.
+- `check_gradients_reach_every_variable`, `check_fit_one_step`, `check_drop_only_in_training`,
+  `check_drop_path_expectation`: training.
+- `check_jit_compile_matches_eager` / `jit_compiled_outputs`: the compiled forward pass equals eager.
+
+`gradients(layer, x)` is the backend-dispatch helper (jax.grad, tf.GradientTape, torch autograd).
+Written after `keras.src.testing.TestCase.run_layer_test`, which is private and not imported here.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import os
+
+import keras
+import numpy as np
+from keras import ops
+
+BACKEND = keras.backend.backend()
+PACKAGE = "luximm_keras"
+
+# Same weights, same input, float32: only the order of float operations may differ.
+EXACT = dict(rtol=1e-6, atol=1e-6)
+# The forward pass compiled (XLA, jax.jit, torch.compile) against eager: fused/reordered float32 ops.
+JIT_TOL = dict(rtol=1e-5, atol=1e-5)
+# A 16-bit compute dtype against float32 with the same weights: bfloat16 keeps 8 significant bits
+# (relative rounding step 2**-8 = 0.4%), and these small blocks chain a few rounded ops (input cast,
+# matmul/conv, softmax cast back), so the error is a few steps of the output's scale:
+# |y_16 - y_32| <= LOW_PRECISION_RTOL * |y_32| + LOW_PRECISION_ATOL * max(1, std(y_32)).
+LOW_PRECISION_RTOL = 5e-2
+LOW_PRECISION_ATOL = 5e-2
+
+MIXED_POLICIES = ("mixed_bfloat16", "mixed_float16")
+LOW_PRECISION_POLICIES = ("mixed_bfloat16", "mixed_float16", "bfloat16")
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerSpec:
+    """One layer configuration to check.
+
+    Args:
+        cls: the layer class.
+        kwargs: constructor arguments.
+        input_shape: a concrete input shape, batch first. For `spatial` layers it is channels_last.
+        label: a short name for the test id (defaults to the class name).
+        spatial: a 4D map input and a `data_format` argument: checked in `channels_first` too.
+        fixed_size: every axis but the batch is part of the weights (no other image/token sizes).
+        drop_rates: constructor arguments that are dropout / drop-path rates (all > 0 in `kwargs`):
+            the layer is random in training only; setting them to 0 gives the deterministic twin.
+        stack: the layer can be applied twice in a row (its output is a valid input of a twin).
+        zero_grad: trainable-variable paths (suffixes) whose gradient of `sum(layer(x))` is zero by
+            construction (e.g. a bias on the keys, which the softmax cancels); they must be ~0.
+        other_sizes: non-batch, non-channel sizes to run on besides `input_shape`'s (default: half and
+            one and a half times each free axis).
+    """
+
+    cls: type
+    kwargs: dict
+    input_shape: tuple
+    label: str = ""
+    spatial: bool = False
+    fixed_size: bool = False
+    drop_rates: tuple = ()
+    stack: bool = True
+    zero_grad: tuple = ()
+    other_sizes: tuple = ()
+
+    @property
+    def id(self) -> str:
+        return f"{self.cls.__name__}-{self.label}" if self.label else self.cls.__name__
+
+    def __str__(self) -> str:
+        return self.id
+
+
+# ----------------------------------------------------------------------------------------------------
+# Building blocks
+
+
+def make_layer(spec: LayerSpec, **overrides) -> keras.layers.Layer:
+    """A fresh layer from the spec; the kwargs are deep-copied so initializer objects are not shared."""
+    kwargs = copy.deepcopy(spec.kwargs)
+    kwargs.update(overrides)
+    return spec.cls(**kwargs)
+
+
+def to_numpy(x) -> np.ndarray:
+    if BACKEND == "torch" and hasattr(x, "detach"):
+        x = x.detach()
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def random_input(shape, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=shape).astype("float32")
+
+
+def channel_axis(spec: LayerSpec, data_format: str = "channels_last") -> int:
+    return 1 if data_format == "channels_first" else len(spec.input_shape) - 1
+
+
+def free_axes(spec: LayerSpec, data_format: str = "channels_last") -> tuple[int, ...]:
+    """Non-batch axes whose size the layer does not fix (all but the channel axis), in a full shape."""
+    if spec.fixed_size:
+        return ()
+    rank = len(spec.input_shape)
+    channel = channel_axis(spec, data_format)
+    return tuple(a for a in range(1, rank) if a != channel)
+
+
+def to_channels_first(shape_or_array):
+    if isinstance(shape_or_array, np.ndarray):
+        return np.transpose(shape_or_array, (0, 3, 1, 2))
+    s = tuple(shape_or_array)
+    return (s[0], s[3], s[1], s[2])
+
+
+def input_shape_for(spec: LayerSpec, data_format: str = "channels_last") -> tuple:
+    return to_channels_first(spec.input_shape) if data_format == "channels_first" else tuple(spec.input_shape)
+
+
+def symbolic_shape(spec: LayerSpec, data_format: str = "channels_last") -> tuple:
+    """The `keras.Input` shape (no batch): free axes None, e.g. `(None, None, C)` or `(None, D)`."""
+    shape = list(input_shape_for(spec, data_format))
+    for axis in free_axes(spec, data_format):
+        shape[axis] = None
+    return tuple(shape[1:])
+
+
+def other_input_shapes(spec: LayerSpec) -> list[tuple]:
+    """Inputs of other batch sizes (1 and 3) and, unless `fixed_size`, other free sizes."""
+    base = list(spec.input_shape)
+    axes = free_axes(spec)
+    if spec.other_sizes:
+        sizes = [tuple(s) for s in spec.other_sizes]
+    elif axes:
+        sizes = [
+            tuple(max(1, base[a] // 2) for a in axes),
+            tuple(base[a] + base[a] // 2 for a in axes),
+        ]
+    else:
+        sizes = [(), ()]
+    shapes = []
+    for batch, size in zip((1, 3), sizes):
+        shape = [batch] + base[1:]
+        for a, s in zip(axes, size):
+            shape[a] = s
+        shapes.append(tuple(shape))
+    return shapes
+
+
+def call(layer, x, training=False):
+    """Calls a layer or model; `training` is passed only when its `call` takes it (Keras drops it
+    otherwise, but being explicit keeps the intent visible)."""
+    return layer(x, training=training)
+
+
+def build(layer, spec: LayerSpec, data_format: str = "channels_last", seed: int = 1):
+    """Builds `layer` by calling it on a random input; returns that input."""
+    x = random_input(input_shape_for(spec, data_format), seed)
+    call(layer, x)
+    return x
+
+
+def randomize_weights(layer_or_model, seed: int = 0, std: float = 0.2) -> None:
+    """Moves every float variable off its initial value: `mean(initial) + std * N(0, 1)`.
+
+    Zero-initialised scales (GRN's gamma/beta) become non-trivial, ones-initialised norm scales stay
+    near one, kernels get a scale at which 16-bit rounding and gradients are meaningful.
+    """
+    rng = np.random.default_rng(seed)
+    for v in layer_or_model.weights:
+        if not keras.backend.is_float_dtype(v.dtype):
+            continue
+        value = to_numpy(v.value).astype("float32")
+        new = value.mean() + std * rng.normal(size=value.shape)
+        v.assign(new.astype("float32"))
+
+
+def copy_weights(src, dst) -> None:
+    src_weights = src.get_weights()
+    assert len(src_weights) == len(dst.weights), (
+        f"{src.name} has {len(src_weights)} weights, its twin {dst.name} {len(dst.weights)}"
+    )
+    for value, v in zip(src_weights, dst.weights):
+        assert tuple(value.shape) == tuple(v.shape), f"{v.path}: {value.shape} vs {tuple(v.shape)}"
+    dst.set_weights(src_weights)
+
+
+def functional_model(spec: LayerSpec, layers, data_format: str = "channels_last") -> keras.Model:
+    """`keras.Input(symbolic_shape) -> layers[0] -> layers[1] ...`."""
+    inputs = keras.Input(shape=symbolic_shape(spec, data_format), name="x")
+    x = inputs
+    for layer in layers:
+        x = layer(x)
+    return keras.Model(inputs, x, name=f"model_{spec.cls.__name__.lower()}")
+
+
+def _json_normal(obj):
+    """Config as JSON text with tuples read as lists (a `.keras` file stores lists)."""
+    return json.dumps(obj, sort_keys=True, default=repr)
+
+
+def _serialized_argument(name: str, value):
+    """The serialized form of an initializer or activation argument, or None for anything else."""
+    if name.endswith("_initializer") and value is not None:
+        return keras.initializers.serialize(keras.initializers.get(value))
+    if name == "activation" or name.endswith("_activation"):
+        return keras.activations.serialize(keras.activations.get(value))
+    return None
+
+
+def assert_arguments_survived(spec: LayerSpec, revived, what: str) -> None:
+    """Every constructor argument is in the config; initializer and activation arguments (strings or
+    objects) come back as the same initializer (class and config) or activation."""
+    config = revived.get_config()
+    missing = sorted(k for k in spec.kwargs if k not in config)
+    assert not missing, f"{spec.id}: constructor arguments missing from get_config(): {missing}"
+    for name, value in spec.kwargs.items():
+        expected = _serialized_argument(name, value)
+        if expected is None:
+            continue
+        got = getattr(revived, name, None)
+        got = _serialized_argument(name, got) if got is not None else None
+        assert _json_normal(got) == _json_normal(expected), (
+            f"{spec.id}: `{name}` did not survive the {what}: given {value!r} ({expected}), got {got}"
+        )
+
+
+def _inference(layer, x):
+    return to_numpy(call(layer, x, training=False))
+
+
+# ----------------------------------------------------------------------------------------------------
+# 1. Config and saving
+
+
+def check_config_round_trip(spec: LayerSpec) -> None:
+    layer = make_layer(spec)
+    x = build(layer, spec)
+    randomize_weights(layer)
+    config = layer.get_config()
+
+    registered = keras.saving.get_registered_name(spec.cls)
+    assert registered == f"{PACKAGE}>{spec.cls.__name__}", f"{spec.id}: registered as {registered!r}"
+    assert keras.saving.get_registered_object(registered) is spec.cls
+
+    revived = spec.cls.from_config(config)
+    assert type(revived) is spec.cls
+    assert _json_normal(revived.get_config()) == _json_normal(config), (
+        f"{spec.id}: from_config(get_config()) gives another config:\n{revived.get_config()}\n!=\n{config}"
+    )
+    assert_arguments_survived(spec, revived, "get_config/from_config round trip")
+
+    # Through the generic (de)serializer and JSON, as a .keras file does, without custom_objects.
+    serialized = json.loads(json.dumps(keras.saving.serialize_keras_object(layer)))
+    deserialized = keras.saving.deserialize_keras_object(serialized)
+    assert type(deserialized) is spec.cls
+    assert _json_normal(json.loads(json.dumps(deserialized.get_config()))) == _json_normal(
+        json.loads(json.dumps(config))
+    )
+    assert_arguments_survived(spec, deserialized, "serialize/deserialize round trip")
+
+    for twin in (revived, deserialized):
+        call(twin, x)
+        assert len(twin.weights) == len(layer.weights)
+        assert [v.path.split("/", 1)[-1] for v in twin.weights] == [
+            v.path.split("/", 1)[-1] for v in layer.weights
+        ], f"{spec.id}: the rebuilt layer's variables differ"
+        copy_weights(layer, twin)
+        np.testing.assert_allclose(_inference(twin, x), _inference(layer, x), **EXACT)
+
+
+def check_saving_round_trip(spec: LayerSpec, tmp_path) -> None:
+    keras.utils.set_random_seed(0)
+    layer = make_layer(spec)
+    model = functional_model(spec, [layer])
+    randomize_weights(model)
+    x = random_input(spec.input_shape, seed=2)
+    expected = _inference(model, x)
+
+    path = os.path.join(str(tmp_path), f"{spec.cls.__name__}.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)  # no custom_objects: the classes are registered
+    loaded_layer = loaded.layers[-1]
+    assert type(loaded_layer) is spec.cls
+    assert _json_normal(json.loads(json.dumps(loaded_layer.get_config()))) == _json_normal(
+        json.loads(json.dumps(layer.get_config()))
+    )
+    assert_arguments_survived(spec, loaded_layer, ".keras save/load")
+    np.testing.assert_allclose(_inference(loaded, x), expected, **EXACT)
+
+    weights_path = os.path.join(str(tmp_path), f"{spec.cls.__name__}.weights.h5")
+    model.save_weights(weights_path)
+    fresh = functional_model(spec, [make_layer(spec)])
+    if model.weights:
+        assert not np.allclose(_inference(fresh, x), expected), (
+            f"{spec.id}: a fresh model already gives the saved output: the weights check cannot fail"
+        )
+    fresh.load_weights(weights_path)
+    for a, b in zip(fresh.weights, model.weights):
+        np.testing.assert_array_equal(to_numpy(a.value), to_numpy(b.value), err_msg=a.path)
+    np.testing.assert_allclose(_inference(fresh, x), expected, **EXACT)
+
+
+# ----------------------------------------------------------------------------------------------------
+# 2. Symbolic shapes, batch and image sizes
+
+
+def _shape(t) -> tuple:
+    return tuple(None if d is None else int(d) for d in t.shape)
+
+
+def check_symbolic_shapes(spec: LayerSpec, data_format: str = "channels_last") -> None:
+    kwargs = {"data_format": data_format} if data_format != "channels_last" else {}
+    x = random_input(input_shape_for(spec, data_format))
+
+    # With free axes (None batch, None spatial/tokens).
+    layer = make_layer(spec, **kwargs)
+    symbolic_in = keras.Input(shape=symbolic_shape(spec, data_format))
+    symbolic_out = layer(symbolic_in)
+    computed = tuple(layer.compute_output_shape(symbolic_in.shape))
+    assert _shape(symbolic_out) == computed, (
+        f"{spec.id}: symbolic call gives {_shape(symbolic_out)}, compute_output_shape {computed}"
+    )
+    eager = call(layer, x)
+    eager_shape = tuple(eager.shape)
+    assert len(computed) == len(eager_shape), f"{spec.id}: rank {computed} vs eager {eager_shape}"
+    for sym_dim, dim in zip(computed, eager_shape):
+        assert sym_dim is None or sym_dim == dim, f"{spec.id}: symbolic {computed} vs eager {eager_shape}"
+    assert computed[0] is None, f"{spec.id}: the batch axis became {computed[0]} in {computed}"
+    assert tuple(layer.compute_output_shape(x.shape)) == eager_shape, (
+        f"{spec.id}: compute_output_shape({x.shape}) = {layer.compute_output_shape(x.shape)}, eager {eager_shape}"
+    )
+    assert keras.backend.standardize_dtype(symbolic_out.dtype) == keras.backend.standardize_dtype(eager.dtype)
+
+    # With every axis known, the symbolic shape is exactly the eager one (no needless None).
+    layer = make_layer(spec, **kwargs)
+    full_in = keras.Input(batch_shape=x.shape)
+    full_out = layer(full_in)
+    assert _shape(full_out) == eager_shape, f"{spec.id}: symbolic {_shape(full_out)} vs eager {eager_shape}"
+
+
+def check_batch_and_image_sizes(spec: LayerSpec) -> None:
+    layer = make_layer(spec)
+    model = functional_model(spec, [layer])
+    randomize_weights(model)
+    weights_before = [id(v) for v in model.weights]
+    values_before = [to_numpy(v.value) for v in model.weights]
+    for shape in [tuple(spec.input_shape)] + other_input_shapes(spec):
+        x = random_input(shape, seed=sum(shape))
+        y = _inference(model, x)
+        expected = tuple(layer.compute_output_shape(shape))
+        assert y.shape == expected, f"{spec.id}: input {shape} gave {y.shape}, compute_output_shape {expected}"
+        assert np.all(np.isfinite(y)), f"{spec.id}: non-finite output for input {shape}"
+        # Each sample alone gives its own row of the batched result.
+        np.testing.assert_allclose(_inference(model, x[:1]), y[:1], rtol=1e-5, atol=1e-5)
+    assert [id(v) for v in model.weights] == weights_before, f"{spec.id}: new variables for a new input size"
+    for v, before in zip(model.weights, values_before):
+        np.testing.assert_array_equal(to_numpy(v.value), before, err_msg=f"{v.path} changed")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Gradients (backend dispatch)
+
+
+def gradients(layer, x, training: bool = False):
+    """Gradient of `sum(float32(layer(x)))` w.r.t. `layer.trainable_variables` and `x`, as numpy.
+
+    Returns `(variable_grads, input_grad)`; an entry is None where the backend says the variable is
+    not connected to the output.
+    """
+    variables = list(layer.trainable_variables)
+    if BACKEND == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        others = [v for v in layer.variables if not v.trainable]
+
+        def loss_fn(values, inputs):
+            mapping = list(zip(variables, values)) + [(v, v.value) for v in others]
+            with keras.StatelessScope(state_mapping=mapping):
+                y = layer(inputs, training=training)
+            return jnp.sum(jnp.asarray(y, dtype="float32"))
+
+        grad_vars, grad_x = jax.grad(loss_fn, argnums=(0, 1))([v.value for v in variables], jnp.asarray(x))
+        grad_vars = list(grad_vars)
+    elif BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        inputs = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            y = layer(inputs, training=training)
+            loss = tf.reduce_sum(tf.cast(y, "float32"))
+        *grad_vars, grad_x = tape.gradient(loss, [v.value for v in variables] + [inputs])
+    elif BACKEND == "torch":
+        import torch
+
+        inputs = torch.tensor(x, requires_grad=True)
+        y = layer(inputs, training=training)
+        loss = y.to(torch.float32).sum()
+        *grad_vars, grad_x = torch.autograd.grad(
+            loss, [v.value for v in variables] + [inputs], allow_unused=True
+        )
+    else:
+        raise NotImplementedError(f"no gradient helper for the {BACKEND} backend")
+    as_np = lambda g: None if g is None else to_numpy(g).astype("float32")  # noqa: E731
+    return [as_np(g) for g in grad_vars], as_np(grad_x)
+
+
+def _zero_grad_declared(spec: LayerSpec, path: str) -> bool:
+    return any(path.endswith(suffix) for suffix in spec.zero_grad)
+
+
+# ----------------------------------------------------------------------------------------------------
+# 3. Dtype policies
+
+
+_LOW_PRECISION_SUPPORT: dict[str, str | None] = {}
+
+
+def low_precision_unsupported(policy: str) -> str | None:
+    """Why this backend cannot run `policy`'s compute dtype on this machine (None if it can).
+
+    Probes the ops the blocks use (conv, matmul, softmax, moments) once per dtype.
+    """
+    dtype = keras.DTypePolicy(policy).compute_dtype
+    if dtype not in _LOW_PRECISION_SUPPORT:
+        try:
+            x = ops.cast(np.ones((1, 4, 4, 2)), dtype)
+            kernel = ops.cast(np.ones((3, 3, 2, 2)), dtype)
+            y = ops.conv(x, kernel, padding="same")
+            y = ops.softmax(ops.matmul(ops.reshape(y, (1, 16, 2)), ops.cast(np.ones((2, 2)), dtype)))
+            ops.moments(y, axes=[-1])
+            to_numpy(ops.cast(y, "float32"))
+            _LOW_PRECISION_SUPPORT[dtype] = None
+        except Exception as exc:  # noqa: BLE001 - any failure means: not supported here
+            _LOW_PRECISION_SUPPORT[dtype] = (
+                f"the {BACKEND} backend cannot compute in {dtype} on this machine: {type(exc).__name__}: {exc}"
+            )
+    return _LOW_PRECISION_SUPPORT[dtype]
+
+
+def _assert_finite_gradients(spec: LayerSpec, layer, x, what: str, training: bool = False):
+    grad_vars, grad_x = gradients(layer, x, training=training)
+    for v, g in zip(layer.trainable_variables, grad_vars):
+        if g is not None:
+            assert np.all(np.isfinite(g)), f"{spec.id}: non-finite gradient for {v.path} ({what})"
+    assert grad_x is not None and np.all(np.isfinite(grad_x)), f"{spec.id}: non-finite input gradient ({what})"
+    return grad_vars, grad_x
+
+
+def check_dtype_policy(spec: LayerSpec, policy: str) -> None:
+    reference = make_layer(spec)
+    x = build(reference, spec)
+    randomize_weights(reference)
+    y32 = _inference(reference, x)
+
+    layer = make_layer(spec, dtype=policy)
+    build(layer, spec)
+    copy_weights(reference, layer)
+    dtype_policy = layer.dtype_policy
+    assert dtype_policy.name == policy
+
+    for v in layer.weights:
+        if not keras.backend.is_float_dtype(v.dtype):
+            continue
+        expected = "float32" if policy in MIXED_POLICIES else dtype_policy.variable_dtype
+        assert keras.backend.standardize_dtype(v.dtype) == expected, (
+            f"{spec.id}: under {policy} variable {v.path} is {v.dtype}, expected {expected}"
+        )
+
+    symbolic = layer(keras.Input(shape=symbolic_shape(spec)))
+    y = call(layer, x)
+    compute = dtype_policy.compute_dtype
+    assert keras.backend.standardize_dtype(y.dtype) == compute, f"{spec.id}: output {y.dtype} under {policy}"
+    assert keras.backend.standardize_dtype(symbolic.dtype) == compute, (
+        f"{spec.id}: symbolic output {symbolic.dtype} under {policy}"
+    )
+
+    y = to_numpy(ops.cast(y, "float32"))
+    assert np.all(np.isfinite(y)), f"{spec.id}: non-finite output under {policy}"
+    scale = max(1.0, float(np.std(y32)))
+    np.testing.assert_allclose(
+        y, y32, rtol=LOW_PRECISION_RTOL, atol=LOW_PRECISION_ATOL * scale,
+        err_msg=f"{spec.id}: {policy} output far from float32 with the same weights",
+    )
+    _assert_finite_gradients(spec, layer, x, policy)
+
+
+def check_zero_input_is_finite(spec: LayerSpec, policy: str = "float32") -> None:
+    layer = make_layer(spec, dtype=policy)
+    build(layer, spec)
+    randomize_weights(layer)
+    zeros = np.zeros(spec.input_shape, "float32")
+    y = to_numpy(ops.cast(call(layer, zeros), "float32"))
+    assert np.all(np.isfinite(y)), f"{spec.id}: non-finite output for an all-zero input under {policy}"
+    _assert_finite_gradients(spec, layer, zeros, f"all-zero input, {policy}")
+
+
+# ----------------------------------------------------------------------------------------------------
+# 4. channels_first
+
+
+def check_channels_first_matches_channels_last(spec: LayerSpec) -> None:
+    assert spec.spatial, f"{spec.id} is not a spatial layer"
+    last = make_layer(spec, data_format="channels_last")
+    x = build(last, spec)
+    randomize_weights(last)
+    first = make_layer(spec, data_format="channels_first")
+    build(first, spec, data_format="channels_first")
+    copy_weights(last, first)
+
+    y_last = _inference(last, x)
+    y_first = _inference(first, to_channels_first(x))
+    expected = to_channels_first(y_last) if y_last.ndim == 4 else y_last
+    assert y_first.shape == expected.shape, f"{spec.id}: channels_first {y_first.shape}, expected {expected.shape}"
+    np.testing.assert_allclose(y_first, expected, rtol=1e-5, atol=1e-5)
+    check_symbolic_shapes(spec, data_format="channels_first")
+
+
+# ----------------------------------------------------------------------------------------------------
+# 5. Training
+
+
+def check_gradients_reach_every_variable(spec: LayerSpec) -> None:
+    layer = make_layer(spec)
+    build(layer, spec)
+    randomize_weights(layer)
+    x = random_input(spec.input_shape, seed=3)
+    grad_vars, grad_x = gradients(layer, x, training=False)
+    problems = []
+    for v, g in zip(layer.trainable_variables, grad_vars):
+        if g is None:
+            problems.append(f"{v.path}: no gradient (not connected)")
+        elif not np.all(np.isfinite(g)):
+            problems.append(f"{v.path}: non-finite gradient")
+        elif _zero_grad_declared(spec, v.path):
+            if np.max(np.abs(g)) > 1e-3:
+                problems.append(f"{v.path}: declared zero-gradient, got max |g| {np.max(np.abs(g)):.3g}")
+        elif not np.any(g):
+            problems.append(f"{v.path}: gradient all zero")
+    for suffix in spec.zero_grad:
+        if not any(v.path.endswith(suffix) for v in layer.trainable_variables):
+            problems.append(f"declared zero-gradient variable {suffix!r} does not exist")
+    assert not problems, f"{spec.id}:\n  " + "\n  ".join(problems)
+    assert grad_x is not None and np.all(np.isfinite(grad_x)) and np.any(grad_x), (
+        f"{spec.id}: the input gets no (finite, nonzero) gradient"
+    )
+
+
+def fit_model(spec: LayerSpec) -> keras.Model:
+    """The spec's layer, stacked twice when `spec.stack`, as a functional model."""
+    layers = [make_layer(spec, name="block0")]
+    if spec.stack:
+        layers.append(make_layer(spec, name="block1"))
+    return functional_model(spec, layers)
+
+
+def check_fit_one_step(spec: LayerSpec, samples: int = 8) -> None:
+    keras.utils.set_random_seed(0)
+    model = fit_model(spec)
+    randomize_weights(model)
+    x = random_input((samples, *spec.input_shape[1:]), seed=4)
+    y = random_input(_inference(model, x).shape, seed=5)
+    before = {v.path: to_numpy(v.value) for v in model.trainable_variables}
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss="mse")
+    history = model.fit(x, y, batch_size=samples, epochs=1, verbose=0, shuffle=False)
+    loss = history.history["loss"]
+    assert len(loss) == 1 and np.isfinite(loss[0]), f"{spec.id}: fit loss {loss}"
+    unchanged = [
+        v.path
+        for v in model.trainable_variables
+        if not _zero_grad_declared(spec, v.path) and np.array_equal(to_numpy(v.value), before[v.path])
+    ]
+    assert not unchanged, f"{spec.id}: one fit step left these variables unchanged: {unchanged}"
+    assert np.all(np.isfinite(_inference(model, x)))
+
+
+def check_drop_only_in_training(spec: LayerSpec) -> None:
+    assert spec.drop_rates, f"{spec.id} declares no drop rates"
+    for name in spec.drop_rates:
+        assert spec.kwargs.get(name, 0) > 0, f"{spec.id}: drop rate {name!r} must be > 0 in the spec"
+    keras.utils.set_random_seed(0)
+    layer = make_layer(spec)
+    x = build(layer, spec)
+    randomize_weights(layer)
+    twin = make_layer(spec, **{name: 0.0 for name in spec.drop_rates})
+    build(twin, spec)
+    copy_weights(layer, twin)
+
+    deterministic = _inference(twin, x)
+    np.testing.assert_allclose(_inference(layer, x), deterministic, **EXACT)
+    np.testing.assert_allclose(to_numpy(layer(x)), deterministic, **EXACT)  # default: inference
+    model = functional_model(spec, [layer])
+    np.testing.assert_allclose(to_numpy(model(x)), deterministic, **EXACT)
+    np.testing.assert_allclose(to_numpy(model.predict_on_batch(x)), deterministic, rtol=1e-5, atol=1e-5)
+
+    trained = to_numpy(call(layer, x, training=True))
+    assert trained.shape == deterministic.shape
+    assert np.all(np.isfinite(trained))
+    # Dropped entries are zeroed and kept ones rescaled by 1/keep, so a training call always differs.
+    assert np.max(np.abs(trained - deterministic)) > 1e-3, f"{spec.id}: training=True changed nothing"
+    np.testing.assert_allclose(to_numpy(call(twin, x, training=True)), deterministic, **EXACT)
+
+
+def check_drop_path_expectation(layer, samples: int = 10000, sigmas: float = 5.0) -> None:
+    """`layer(ones, training=True)`: each sample all 0 or all 1/keep; mean 1 and drop fraction `rate`
+    within `sigmas` standard errors."""
+    rate = float(layer.rate)
+    keep = 1.0 - rate
+    ones = np.ones((samples, 3, 4), "float32")
+    y = to_numpy(call(layer, ones, training=True)).reshape(samples, -1)
+    dropped = np.all(y == 0.0, axis=1)
+    kept = np.all(np.abs(y - 1.0 / keep) <= 1e-6 / keep, axis=1)
+    assert np.all(dropped | kept), f"a sample is neither all 0 nor all 1/keep: {y[~(dropped | kept)][:2]}"
+    # Per-sample value v in {0, 1/keep}: E[v] = 1, std(v) = sqrt(rate / keep).
+    mean_tol = sigmas * np.sqrt(rate / keep) / np.sqrt(samples)
+    assert abs(y.mean() - 1.0) <= mean_tol, f"mean {y.mean():.4f}, expected 1 +- {mean_tol:.4f}"
+    frac_tol = sigmas * np.sqrt(rate * keep) / np.sqrt(samples)
+    assert abs(dropped.mean() - rate) <= frac_tol, f"dropped {dropped.mean():.4f}, expected {rate} +- {frac_tol:.4f}"
+    second = to_numpy(call(layer, ones, training=True)).reshape(samples, -1)
+    assert not np.array_equal(second, y), "two training calls drew the same mask"
+    np.testing.assert_array_equal(to_numpy(call(layer, ones, training=False)), ones)
+
+
+# ----------------------------------------------------------------------------------------------------
+# 6. Compilation
+
+
+def jit_compile_unsupported() -> str | None:
+    """Why `jit_compile=True` cannot be checked on this backend (None if it can)."""
+    if BACKEND in ("tensorflow", "jax"):
+        return None
+    if BACKEND == "torch":
+        import torch
+
+        if not hasattr(torch, "compile"):
+            return "this torch has no torch.compile, which Keras' jit_compile=True uses"
+        return None
+    return f"Keras has no jit_compile for the {BACKEND} backend"
+
+
+def _torch_compiled_frames() -> int:
+    from torch._dynamo.utils import counters
+
+    return sum(counters["frames"].values()) if "frames" in counters else 0
+
+
+def jit_compiled_outputs(specs) -> dict:
+    """One model with every spec as a branch, compiled once with `jit_compile=True` (torch.compile
+    is slow, and it silently falls back to eager after a few recompilations of the same function).
+
+    Returns `{spec.id: (eager, compiled)}`, or `{spec.id: exception}` for every spec if the combined
+    model cannot be compiled (then `check_jit_compile_matches_eager` compiles the spec alone).
+    """
+    keras.utils.set_random_seed(0)
+    inputs, outputs, data = [], [], []
+    for i, spec in enumerate(specs):
+        inp = keras.Input(shape=symbolic_shape(spec), name=f"x{i}")
+        inputs.append(inp)
+        outputs.append(make_layer(spec, name=f"branch{i}")(inp))
+        data.append(random_input(spec.input_shape, seed=10 + i))
+    model = keras.Model(inputs, outputs)
+    randomize_weights(model)
+    eager = [to_numpy(y) for y in model(data, training=False)]
+    try:
+        compiled = _compiled_predict(model, data)
+    except Exception as exc:  # noqa: BLE001 - reported per spec
+        return {spec.id: exc for spec in specs}
+    return {spec.id: (e, c) for spec, e, c in zip(specs, eager, compiled)}
+
+
+def _compiled_predict(model, data):
+    model.compile(jit_compile=True)
+    assert model.jit_compile is True, "Keras turned jit_compile off for this model"
+    if BACKEND == "torch":
+        import torch
+
+        torch._dynamo.reset()
+        frames_before = _torch_compiled_frames()
+    out = model.predict_on_batch(data)
+    if BACKEND == "torch":
+        assert _torch_compiled_frames() > frames_before, "torch.compile compiled nothing (ran eagerly)"
+    out = out if isinstance(out, (list, tuple)) else [out]
+    return [to_numpy(y) for y in out]
+
+
+def check_jit_compile_matches_eager(spec: LayerSpec, combined: dict | None = None) -> None:
+    result = None if combined is None else combined.get(spec.id)
+    if result is None or isinstance(result, Exception):
+        keras.utils.set_random_seed(0)
+        model = functional_model(spec, [make_layer(spec)])
+        randomize_weights(model)
+        x = random_input(spec.input_shape, seed=6)
+        eager = to_numpy(model(x, training=False))
+        (compiled,) = _compiled_predict(model, x)  # raises the spec's own compile error
+    else:
+        eager, compiled = result
+    assert compiled.shape == eager.shape
+    np.testing.assert_allclose(compiled, eager, **JIT_TOL, err_msg=f"{spec.id}: jit_compile=True vs eager")
+
+
+def run_all_checks(spec: LayerSpec, tmp_path) -> None:
+    """Every check that applies to `spec` (for a quick look at a new block; the test file runs each
+    as its own test)."""
+    check_config_round_trip(spec)
+    check_saving_round_trip(spec, tmp_path)
+    check_symbolic_shapes(spec)
+    check_batch_and_image_sizes(spec)
+    for policy in LOW_PRECISION_POLICIES:
+        if not low_precision_unsupported(policy):
+            check_dtype_policy(spec, policy)
+    check_zero_input_is_finite(spec)
+    if spec.spatial:
+        check_channels_first_matches_channels_last(spec)
+    check_gradients_reach_every_variable(spec)
+    check_fit_one_step(spec)
+    if spec.drop_rates:
+        check_drop_only_in_training(spec)
+    if not jit_compile_unsupported():
+        check_jit_compile_matches_eager(spec)
+
