@@ -39,8 +39,8 @@ def _resolve(chain: list[keras.layers.Layer], variable) -> tuple[str | None, Cal
         entry = rules.rule_table(ancestor).get("/".join(below))
         if entry is not None:
             param, transform = entry
-            module_path = [rules.timm_segment(layer.name) for layer in chain[1 : depth + 1]]
-            return ".".join([*module_path, param]), transform
+            segments = [rules.timm_segment(layer) for layer in chain[1 : depth + 1]]
+            return ".".join([*(s for s in segments if s is not None), param]), transform
     return None, None
 
 

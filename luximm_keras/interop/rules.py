@@ -7,7 +7,8 @@ layers take timm's 1x1 conv weights).
 
 Sublayer names are timm's module names; a `__` in a layer name stands for timm's `.` (PyTorch
 refuses `.` in Keras layer names on the torch backend), so a layer named `blocks__0` holds timm's
-`blocks.0`.
+`blocks.0`. A class registered as pathless adds no module path of its own: its variables are timm's
+bare parameters of the enclosing module (ViT's `cls_token` and `pos_embed`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ RULES: dict[type, dict[str, Rule]] = {
     keras.layers.Dense: {"kernel": ("weight", t.linear_to_dense), "bias": ("bias", t.identity)},
     keras.layers.Conv2D: _CONV,
     keras.layers.LayerNormalization: _AFFINE,
+    keras.layers.GroupNormalization: _AFFINE,
+    keras.layers.BatchNormalization: {
+        **_AFFINE,
+        "moving_mean": ("running_mean", t.identity),
+        "moving_variance": ("running_var", t.identity),
+    },
+    keras.layers.DepthwiseConv2D: {"kernel": ("weight", t.depthwise_oihw_to_hwcm), "bias": ("bias", t.identity)},
     lx.StdConv2D: _CONV,
     lx.ScaledStdConv2D: {**_CONV, "gain": ("gain", t.per_channel_to_vector)},
     lx.LayerNorm2D: _AFFINE,
@@ -43,17 +51,26 @@ RULES: dict[type, dict[str, Rule]] = {
 # Checkpoint entries that are not parameters and that Keras derives instead of storing.
 IGNORED_KEY_SUFFIXES = ("num_batches_tracked", "relative_position_index")
 
+# Classes whose layers add no segment to the timm module path (see the module docstring).
+PATHLESS: set[type] = set()
+
 LAYER_PATH_SEPARATOR = "__"
 
 
-def register_rule(layer_class: type, table: dict[str, Rule]) -> None:
-    """Adds (or replaces) the table for `layer_class`, e.g. for a user's own layer."""
+def register_rule(layer_class: type, table: dict[str, Rule], *, pathless: bool = False) -> None:
+    """Adds (or replaces) the table for `layer_class`, e.g. for a user's own layer.
+
+    With `pathless=True` the layer's own name is not part of the timm keys of its variables."""
     for relative_path, (param, transform) in table.items():
         if not callable(transform):
             raise ValueError(f"transform for {layer_class.__name__}.{relative_path} must be callable.")
         if not isinstance(param, str):
             raise ValueError(f"timm parameter for {layer_class.__name__}.{relative_path} must be a str.")
     RULES[layer_class] = dict(table)
+    if pathless:
+        PATHLESS.add(layer_class)
+    else:
+        PATHLESS.discard(layer_class)
 
 
 def rule_table(layer: keras.layers.Layer) -> dict[str, Rule]:
@@ -64,6 +81,8 @@ def rule_table(layer: keras.layers.Layer) -> dict[str, Rule]:
     return {}
 
 
-def timm_segment(layer_name: str) -> str:
-    """A Keras layer name as a timm module path: `blocks__0` -> `blocks.0`."""
-    return layer_name.replace(LAYER_PATH_SEPARATOR, ".")
+def timm_segment(layer: keras.layers.Layer) -> str | None:
+    """A layer's part of the timm module path: `blocks__0` -> `blocks.0`; None for pathless layers."""
+    if any(cls in PATHLESS for cls in type(layer).__mro__):
+        return None
+    return layer.name.replace(LAYER_PATH_SEPARATOR, ".")

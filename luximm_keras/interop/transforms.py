@@ -57,6 +57,22 @@ def dense_to_conv1x1(array: np.ndarray) -> np.ndarray:
     return _expect_ndim(array, 2, "(in, out)").T[:, :, None, None]
 
 
+def depthwise_oihw_to_hwcm(array: np.ndarray) -> np.ndarray:
+    """PyTorch depthwise conv weight `(C, 1, kh, kw)` -> Keras `DepthwiseConv2D` kernel `(kh, kw, C, 1)`.
+
+    Depth multiplier 1, as every depthwise conv in the timm models in scope; another multiplier shows
+    up as a shape mismatch rather than a silent misorder."""
+    array = _expect_ndim(array, 4, "(C, 1, kh, kw)")
+    if array.shape[1] != 1:
+        raise ValueError(f"expected a depthwise weight (C, 1, kh, kw), got shape {array.shape}.")
+    return array.transpose(2, 3, 0, 1)
+
+
+def hwcm_to_depthwise_oihw(array: np.ndarray) -> np.ndarray:
+    """Keras `DepthwiseConv2D` kernel `(kh, kw, C, 1)` -> PyTorch depthwise weight `(C, 1, kh, kw)`."""
+    return _expect_ndim(array, 4, "(kh, kw, C, 1)").transpose(2, 3, 0, 1)
+
+
 def per_channel_to_vector(array: np.ndarray) -> np.ndarray:
     """A per-output-channel tensor stored broadcastable, `(C, 1, 1, 1)` (NFNet's `gain`) -> `(C,)`."""
     array = _expect_ndim(array, 4, "(C, 1, 1, 1)")
@@ -75,6 +91,7 @@ INVERSES = {
     oihw_to_hwio: hwio_to_oihw,
     linear_to_dense: dense_to_linear,
     conv1x1_to_dense: dense_to_conv1x1,
+    depthwise_oihw_to_hwcm: hwcm_to_depthwise_oihw,
     per_channel_to_vector: vector_to_per_channel,
 }
 

@@ -173,3 +173,34 @@ def test_variable_without_rule_is_reported_and_a_registered_rule_maps_it():
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.w), np.arange(6).reshape(2, 3).T)
     finally:
         RULES.pop(_Custom)
+
+
+class _Tokens(keras.layers.Layer):
+    """Holds bare parameters, as timm's VisionTransformer holds cls_token on the model itself."""
+
+    def build(self, input_shape):
+        self.cls_token = self.add_weight(name="cls_token", shape=(1, 1, input_shape[-1]))
+
+
+class _TinyVit(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.embeddings = _Tokens(name="embeddings")
+        self.head = keras.layers.Dense(8, name="head")
+
+    def build(self, input_shape):
+        self.embeddings.build(input_shape)
+        self.head.build(input_shape)
+
+
+def test_pathless_layer_maps_its_variables_to_the_enclosing_module():
+    from luximm_keras.interop.rules import PATHLESS
+
+    register_rule(_Tokens, {"cls_token": ("cls_token", lambda a: np.asarray(a))}, pathless=True)
+    try:
+        model = _TinyVit()
+        model.build((None, 4, 8))
+        assert {b.timm_key for b in weight_bindings(model)} == {"cls_token", "head.weight", "head.bias"}
+    finally:
+        RULES.pop(_Tokens)
+        PATHLESS.discard(_Tokens)

@@ -35,6 +35,18 @@ def test_conv1x1_to_dense_is_the_same_product(rng):
         t.conv1x1_to_dense(rng.standard_normal((5, 3, 3, 3)))
 
 
+def test_depthwise_oihw_to_hwcm_matches_torch_depthwise_conv(rng):
+    import keras
+
+    w = rng.standard_normal((4, 1, 3, 3)).astype("float32")
+    x = rng.standard_normal((2, 7, 6, 4)).astype("float32")
+    ours = keras.ops.convert_to_numpy(keras.ops.depthwise_conv(x, t.depthwise_oihw_to_hwcm(w), padding="valid"))
+    ref = torch.nn.functional.conv2d(torch.from_numpy(x).permute(0, 3, 1, 2), torch.from_numpy(w), groups=4)
+    np.testing.assert_allclose(ours, ref.permute(0, 2, 3, 1).numpy(), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="depthwise"):
+        t.depthwise_oihw_to_hwcm(rng.standard_normal((4, 2, 3, 3)))
+
+
 def test_per_channel_to_vector(rng):
     g = rng.standard_normal((7, 1, 1, 1))
     np.testing.assert_array_equal(t.per_channel_to_vector(g), g.reshape(7))
@@ -49,6 +61,7 @@ def test_inverses_undo_their_transform(forward, rng):
         t.oihw_to_hwio: (6, 4, 3, 5),
         t.linear_to_dense: (5, 3),
         t.conv1x1_to_dense: (5, 3, 1, 1),
+        t.depthwise_oihw_to_hwcm: (6, 1, 3, 5),
         t.per_channel_to_vector: (7, 1, 1, 1),
     }
     a = rng.standard_normal(shapes[forward])
