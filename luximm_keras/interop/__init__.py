@@ -1,6 +1,7 @@
 """timm checkpoints in and out: sources read files, rules and transforms map keys and layouts, the
 loader checks every shape before it assigns anything."""
 
+from luximm_keras.interop.export import export_timm_weights
 from luximm_keras.interop.loader import LoadReport, load_timm_weights
 from luximm_keras.interop.plan import Binding, weight_bindings
 from luximm_keras.interop.rules import RULES, register_rule
@@ -28,6 +29,7 @@ __all__ = [
     "conv1x1_to_dense",
     "dense_to_conv1x1",
     "dense_to_linear",
+    "export_timm_weights",
     "depthwise_oihw_to_hwcm",
     "hwcm_to_depthwise_oihw",
     "hwio_to_oihw",

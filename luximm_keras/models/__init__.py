@@ -1,0 +1,5 @@
+"""Whole timm models assembled from the blocks: `create_model(name, ...)`, `list_models()`."""
+
+from luximm_keras.models.registry import create_model, list_models, model_entry, register_model
+
+__all__ = ["create_model", "list_models", "model_entry", "register_model"]
