@@ -2,6 +2,8 @@
 
 `luximm-keras verify`: for each backend, in its own process, build every block, load its weights from
 timm's module, and print block, backend, max abs error against timm, and the time of both.
+`luximm-keras verify --model NAME`: the same for a whole model's logits.
+`luximm-keras convert CHECKPOINT --model NAME -o model.keras`: a timm checkpoint as a `.keras` file.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ import sys
 
 BACKENDS = ("tensorflow", "jax", "torch")
 # torch and timm first: TensorFlow imported before torchvision crashes the interpreter.
-_WORKER = "import torch, timm; from luximm_keras.verification.worker import main; main({repeats})"
+_WORKER = "import torch, timm; from luximm_keras.verification import worker; worker.{call}"
 
 
-def _run_backend(backend: str, repeats: int, total: int) -> list[dict]:
+def _run_backend(backend: str, call: str, total: int) -> list[dict]:
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
     process = subprocess.Popen(
-        [sys.executable, "-c", _WORKER.format(repeats=repeats)],
+        [sys.executable, "-c", _WORKER.format(call=call)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -62,21 +64,46 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def verify(backends, repeats: int) -> int:
+def verify(backends, repeats: int, model: str | None = None) -> int:
     try:
         import timm  # noqa: F401  (the oracle; only checked here, imported by each worker)
     except ImportError:
         print("luximm-keras verify needs timm (the oracle): pip install 'luximm-keras[test]'", file=sys.stderr)
         return 2
-    from luximm_keras.verification.cases import CASES  # imports torch/timm before keras
+    if model is None:
+        from luximm_keras.verification.cases import CASES  # imports torch/timm before keras
 
+        call, total, bar = f"main({repeats})", len(CASES), "block checks match timm (rtol=atol=1e-5)"
+    else:
+        call, total, bar = f"main_model({model!r}, {repeats})", 1, "model checks match timm (max |logits| error <= 1e-4)"
     rows = []
     for backend in backends:
-        rows.extend(_run_backend(backend, repeats, len(CASES)))
+        rows.extend(_run_backend(backend, call, total))
     print(_table(rows))
     failed = [r for r in rows if not r.get("ok")]
-    print(f"\n{len(rows) - len(failed)} of {len(rows)} block checks match timm (rtol=atol=1e-5).")
+    print(f"\n{len(rows) - len(failed)} of {len(rows)} {bar}.")
     return 1 if failed else 0
+
+
+def convert(checkpoint: str, model_name: str, output: str, num_classes: int, in_chans: int, img_size) -> int:
+    import keras
+
+    from luximm_keras.models import create_model, load_pretrained
+
+    if not output.endswith(".keras"):
+        raise SystemExit(f"luximm-keras convert: the output file must end in .keras, got {output!r}")
+    model = create_model(model_name, num_classes=num_classes, in_chans=in_chans, img_size=img_size)
+    bar = {}
+
+    def progress(done, total):
+        if "bar" not in bar:
+            bar["bar"] = keras.utils.Progbar(total, unit_name="tensor")
+        bar["bar"].update(done)
+
+    report = load_pretrained(model, checkpoint, progress=progress)
+    model.save(output)
+    print(f"{model_name}: {report}; saved {output} (backend {keras.backend.backend()})")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -86,13 +113,33 @@ def main(argv=None) -> int:
     verify_parser.add_argument("--backends", default=",".join(BACKENDS),
                                help="comma-separated Keras backends (default: all three)")
     verify_parser.add_argument("--repeats", type=int, default=5, help="timed runs per block (median)")
+    verify_parser.add_argument("--model", help="compare this whole model (a create_model name) instead")
+    convert_parser = commands.add_parser("convert", help="write a .keras model file from a timm checkpoint")
+    convert_parser.add_argument("checkpoint", help=".safetensors, .pth/.bin or .npz file of timm weights")
+    convert_parser.add_argument("--model", required=True, help="timm model name, see list-models")
+    convert_parser.add_argument("-o", "--output", required=True, help="the .keras file to write")
+    convert_parser.add_argument("--num-classes", type=int, default=1000)
+    convert_parser.add_argument("--in-chans", type=int, default=3)
+    convert_parser.add_argument("--img-size", type=int, default=None)
+    commands.add_parser("list-models", help="the model names create_model and convert know")
     args = parser.parse_args(argv)
+    if args.command == "list-models":
+        from luximm_keras.models import list_models
+
+        print("\n".join(list_models()))
+        return 0
+    if args.command == "convert":
+        try:
+            return convert(args.checkpoint, args.model, args.output, args.num_classes, args.in_chans, args.img_size)
+        except (ValueError, FileNotFoundError) as error:
+            print(f"luximm-keras convert: {error}", file=sys.stderr)
+            return 1
     if args.command == "verify":
         backends = [b.strip() for b in args.backends.split(",") if b.strip()]
         unknown = sorted(set(backends) - set(BACKENDS))
         if unknown:
             parser.error(f"unknown backend(s) {unknown}; choose from {list(BACKENDS)}")
-        return verify(backends, args.repeats)
+        return verify(backends, args.repeats, args.model)
     return 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import keras
@@ -52,7 +53,12 @@ def _timm_layout_shape(transform, keras_shape) -> tuple:
 
 
 def load_timm_weights(
-    target: keras.layers.Layer, weights, *, prefix: str = "", strict: bool = True
+    target: keras.layers.Layer,
+    weights,
+    *,
+    prefix: str = "",
+    strict: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LoadReport:
     """Loads timm weights into `target`, a built block or any Keras layer or model that contains them.
 
@@ -65,6 +71,8 @@ def load_timm_weights(
         prefix: only keys starting with it are considered, with it removed (`"blocks.3."`).
         strict: raise a ValueError naming every missing, unexpected or mismatched entry, before any
             variable changes. With `strict=False` what matches is loaded and the rest reported.
+        progress: called as `progress(done, total)` as each variable is read and checked, e.g.
+            to drive a progress bar on a large checkpoint (the console script does).
 
     Returns:
         A `LoadReport`.
@@ -83,7 +91,10 @@ def load_timm_weights(
     report = LoadReport()
     staged = []
     used = set()
-    for binding in weight_bindings(target):
+    bindings = weight_bindings(target)
+    for done, binding in enumerate(bindings, start=1):
+        if progress is not None:
+            progress(done, len(bindings))
         variable = binding.variable
         if binding.timm_key is None:
             report.missing.append(

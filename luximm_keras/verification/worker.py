@@ -17,6 +17,7 @@ import torch
 from luximm_keras.verification.cases import CASES, keras_forward, run_case, timm_forward
 
 RTOL = ATOL = 1e-5
+MODEL_ATOL = 1e-4  # max |logits - timm logits|
 
 
 def _median_ms(fn, repeats: int) -> float:
@@ -46,6 +47,26 @@ def main(repeats: int = 5) -> None:
             row["ok"] = False
             row["error"] = f"{type(error).__name__}: {error}"
         print(json.dumps(row), flush=True)
+
+
+def main_model(name: str, repeats: int = 3) -> None:
+    """One JSON line: a whole model's logits against timm's (batch of 2 random images)."""
+    import keras
+
+    from luximm_keras.verification.models import compare_model, timm_logits
+
+    row = {"block": name, "backend": keras.backend.backend()}
+    try:
+        result = compare_model(name)
+        row["max_abs_err"] = float(np.max(np.abs(result["keras"] - result["timm"])))
+        row["ok"] = bool(row["max_abs_err"] <= MODEL_ATOL)
+        model, images = result["model"], result["images"]
+        row["keras_ms"] = _median_ms(lambda: keras.ops.convert_to_numpy(model(images, training=False)), repeats)
+        row["timm_ms"] = _median_ms(lambda: timm_logits(result["reference"], images), repeats)
+    except Exception as error:
+        row["ok"] = False
+        row["error"] = f"{type(error).__name__}: {error}"
+    print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

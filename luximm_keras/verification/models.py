@@ -1,0 +1,54 @@
+"""Whole models beside timm's: the same random weights, the same images, both sets of logits."""
+
+from __future__ import annotations
+
+import torch  # noqa: I001  (the oracle first)
+import timm
+
+import numpy as np
+
+
+def perturbed_timm_model(name: str, seed: int = 0, noise: float = 0.02, **kwargs) -> torch.nn.Module:
+    """timm's model with random weights, every parameter and running statistic moved off its
+    initial value, so that zero- and one-initialised tensors (norm scales, GRN, BN statistics) count."""
+    torch.manual_seed(seed)
+    model = timm.create_model(name, pretrained=False, **kwargs).eval()
+    with torch.no_grad():
+        for param in model.parameters():
+            param.add_(torch.randn_like(param) * noise)
+        for buffer_name, buffer in model.named_buffers():
+            if buffer_name.endswith("running_mean"):
+                buffer.copy_(torch.randn_like(buffer) * 0.1)
+            elif buffer_name.endswith("running_var"):
+                buffer.copy_(torch.rand_like(buffer) + 0.5)
+    return model
+
+
+def timm_state_dict(model: torch.nn.Module) -> dict[str, np.ndarray]:
+    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+
+
+def random_images(batch: int, img_size: int, in_chans: int = 3, seed: int = 0) -> np.ndarray:
+    """NHWC float32 images."""
+    return np.random.default_rng(seed).standard_normal((batch, img_size, img_size, in_chans)).astype("float32")
+
+
+def timm_logits(model: torch.nn.Module, images_nhwc: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return model(torch.from_numpy(images_nhwc).permute(0, 3, 1, 2).contiguous()).numpy()
+
+
+def compare_model(name: str, batch: int = 2, seed: int = 0, num_classes: int = 1000) -> dict:
+    """Builds timm's `name` and ours, loads timm's weights strictly, returns both logits and the report."""
+    import keras
+
+    from luximm_keras.models import create_model, load_pretrained
+
+    reference = perturbed_timm_model(name, seed=seed, num_classes=num_classes)
+    img_size = reference.pretrained_cfg.get("input_size", (3, 224, 224))[-1]
+    model = create_model(name, num_classes=num_classes)
+    report = load_pretrained(model, timm_state_dict(reference))
+    images = random_images(batch, img_size, seed=seed)
+    ours = keras.ops.convert_to_numpy(model(images, training=False))
+    return {"keras": ours, "timm": timm_logits(reference, images), "report": report, "model": model,
+            "reference": reference, "images": images}
