@@ -9,11 +9,7 @@ import keras
 from keras import ops
 
 from luximm_keras._serializable import serializable
-
-
-def softmax_float32(logits, compute_dtype):
-    """Softmax over the last axis in float32, cast back: bf16 softmax loses the small weights."""
-    return ops.cast(ops.softmax(ops.cast(logits, "float32"), axis=-1), compute_dtype)
+from luximm_keras.layers.sdpa import scaled_dot_product_attention
 
 
 @serializable
@@ -22,7 +18,7 @@ class MultiHeadSelfAttention(keras.layers.Layer):
 
     `qkv` is one `Dense(3 * dim)` whose output columns are ordered `[q|k|v][head][head_dim]`, as
     timm's `qkv.weight` rows are; scores are scaled by `head_dim ** -0.5` and the softmax runs over
-    keys in float32.
+    keys in float32 (torch in float32 takes PyTorch's fused kernel, see `sdpa.py`).
 
     Args:
         dim: token width (input and output).
@@ -92,12 +88,10 @@ class MultiHeadSelfAttention(keras.layers.Layer):
         q, k, v = qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]  # each (B, T, heads, head_dim)
         if self.qk_norm:
             q, k = self.q_norm(q), self.k_norm(k)
-        q = ops.transpose(q, (0, 2, 1, 3)) * ops.cast(self.scale, q.dtype)
-        k = ops.transpose(k, (0, 2, 3, 1))
-        v = ops.transpose(v, (0, 2, 1, 3))
-        attn = softmax_float32(ops.matmul(q, k), self.compute_dtype)
-        attn = self.attn_drop(attn, training=training)
-        x = ops.transpose(ops.matmul(attn, v), (0, 2, 1, 3))
+        x = scaled_dot_product_attention(
+            q, k, v, scale=self.scale, dropout=self.attn_drop, training=training,
+            compute_dtype=self.compute_dtype,
+        )
         x = ops.reshape(x, (batch, tokens, self.dim))
         return self.proj_drop(self.proj(x), training=training)
 

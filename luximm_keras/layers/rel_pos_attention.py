@@ -13,8 +13,8 @@ from keras import ops
 
 from luximm_keras._serializable import serializable
 from luximm_keras.layers import helpers
-from luximm_keras.layers.attention import softmax_float32
 from luximm_keras.layers.rel_pos_bias import RelPosBias
+from luximm_keras.layers.sdpa import scaled_dot_product_attention
 
 
 @serializable
@@ -104,13 +104,12 @@ class RelPosAttention2D(keras.layers.Layer):
         wh, ww = self.window_size
         tokens = wh * ww
         qkv = ops.reshape(self.qkv(x), (-1, tokens, self.num_heads, 3, self.dim_head))
-        qkv = ops.transpose(qkv, (3, 0, 2, 1, 4))  # (3, B, heads, L, dim_head)
-        q, k, v = qkv[0], qkv[1], qkv[2]
-        attn = ops.matmul(q * ops.cast(self.scale, q.dtype), ops.transpose(k, (0, 1, 3, 2)))
-        attn = softmax_float32(self.rel_pos(attn), self.compute_dtype)
-        attn = self.attn_drop(attn, training=training)
+        q, k, v = qkv[:, :, :, 0], qkv[:, :, :, 1], qkv[:, :, :, 2]  # each (B, L, heads, dim_head)
+        out = scaled_dot_product_attention(
+            q, k, v, scale=self.scale, bias=self.rel_pos.get_bias(), dropout=self.attn_drop,
+            training=training, compute_dtype=self.compute_dtype,
+        )
         # timm's `(v @ attn^T).view(B, -1, H, W)` puts channel `head * dim_head + d`: heads outermost.
-        out = ops.transpose(ops.matmul(attn, v), (0, 2, 1, 3))
         out = ops.reshape(out, (-1, wh, ww, self.dim))
         out = self.proj_drop(self.proj(out), training=training)
         if self.data_format == "channels_first":
