@@ -45,10 +45,12 @@ class ChannelNorm2D(keras.layers.Layer):
         )
 
     def affine_weights(self):
-        """`gamma`, `beta` shaped to broadcast against an input in this layer's data format."""
+        """`gamma`, `beta` in float32 (the math runs in float32 even under a pure `"bfloat16"` policy,
+        whose variables are bf16), shaped to broadcast against an input in this layer's data format."""
+        gamma, beta = ops.cast(self.gamma, "float32"), ops.cast(self.beta, "float32")
         if self.data_format == "channels_first":
-            return ops.reshape(self.gamma, (1, -1, 1, 1)), ops.reshape(self.beta, (1, -1, 1, 1))
-        return self.gamma, self.beta
+            return ops.reshape(gamma, (1, -1, 1, 1)), ops.reshape(beta, (1, -1, 1, 1))
+        return gamma, beta
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

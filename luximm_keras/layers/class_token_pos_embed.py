@@ -77,7 +77,9 @@ class ClassTokenPosEmbed(keras.layers.Layer):
                 name="cls_token", shape=(1, 1, dim), initializer=self.cls_token_initializer
             )
         self.pos_embed = self.add_weight(
-            name="pos_embed", shape=(1, self._embed_len(rows, cols), dim), initializer=self.pos_embed_initializer
+            name="pos_embed",
+            shape=(1, self._embed_len(rows, cols), dim),
+            initializer=self.pos_embed_initializer,
         )
 
     def call(self, inputs):

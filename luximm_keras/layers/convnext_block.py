@@ -85,13 +85,23 @@ class ConvNeXtBlock(keras.layers.Layer):
 
         sub = dict(dtype=self.dtype_policy)
         self.conv_dw = keras.layers.DepthwiseConv2D(
-            self.kernel_size, padding="same", use_bias=self.conv_bias, data_format="channels_last", name="conv_dw", **sub
+            self.kernel_size,
+            padding="same",
+            use_bias=self.conv_bias,
+            data_format="channels_last",
+            name="conv_dw",
+            **sub,
         )
         self.norm = keras.layers.LayerNormalization(epsilon=self.epsilon, name="norm", **sub)
         hidden = int(self.mlp_ratio * self.dim)
         if self.use_grn:
             self.mlp = GlobalResponseNormMlp(
-                hidden, activation=self.activation, use_bias=self.conv_bias, use_conv=self.conv_mlp, name="mlp", **sub
+                hidden,
+                activation=self.activation,
+                use_bias=self.conv_bias,
+                use_conv=self.conv_mlp,
+                name="mlp",
+                **sub,
             )
         else:
             self.mlp = Mlp(hidden, activation=self.activation, use_bias=self.conv_bias, name="mlp", **sub)
@@ -100,7 +110,8 @@ class ConvNeXtBlock(keras.layers.Layer):
     def build(self, input_shape):
         if input_shape[-1] != self.dim:
             raise ValueError(
-                f"{self.name}: expected a map with dim={self.dim} channels, got input shape {tuple(input_shape)}."
+                f"{self.name}: expected a map with dim={self.dim} channels, "
+                f"got input shape {tuple(input_shape)}."
             )
         self.conv_dw.build(input_shape)
         self.norm.build(input_shape)

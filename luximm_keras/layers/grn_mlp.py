@@ -63,7 +63,12 @@ class GlobalResponseNormMlp(keras.layers.Layer):
     def _projection(self, units: int, name: str) -> keras.layers.Layer:
         if self.use_conv:
             return keras.layers.Conv2D(
-                units, 1, use_bias=self.use_bias, data_format="channels_last", name=name, dtype=self.dtype_policy
+                units,
+                1,
+                use_bias=self.use_bias,
+                data_format="channels_last",
+                name=name,
+                dtype=self.dtype_policy,
             )
         return keras.layers.Dense(units, use_bias=self.use_bias, name=name, dtype=self.dtype_policy)
 

@@ -41,17 +41,24 @@ CONVNEXTV2_CONFIGS: dict[str, ConvNeXtV2Config] = {
     "convnextv2_tiny": ConvNeXtV2Config(depths=(3, 3, 9, 3), dims=(96, 192, 384, 768)),
 }
 
-PRETRAINED_IMG_SIZE = 224  # timm's pretrained_cfg["input_size"]; any size works, the weights do not depend on it
+# timm's pretrained_cfg["input_size"], the default; any size works, the weights do not depend on it.
+PRETRAINED_IMG_SIZE = 224
 PATCH_SIZE = 4  # the stem
 EPSILON = 1e-6  # timm's LayerNorm2d and LayerNorm
 
 
 def convnextv2(
-    name: str, num_classes: int = 1000, in_chans: int = 3, img_size: int | tuple[int, int] | None = None
+    name: str,
+    num_classes: int = 1000,
+    in_chans: int = 3,
+    img_size: int | tuple[int, int] | None = None,
+    drop_path_rate: float = 0.0,
 ) -> keras.Model:
     """timm's `name` (a key of `CONVNEXTV2_CONFIGS`) as a functional model: NHWC images in, logits out
-    (the pooled, normalized features when `num_classes=0`)."""
+    (the pooled, normalized features when `num_classes=0`). `drop_path_rate` is the stochastic depth
+    of the last block, rising linearly over all blocks from 0 at the first (timm's rule)."""
     cfg = CONVNEXTV2_CONFIGS[name]
+    rates = iter(np.linspace(0.0, drop_path_rate, sum(cfg.depths)).tolist())
     rows, cols = helpers.to_pair(PRETRAINED_IMG_SIZE if img_size is None else img_size, "img_size")
     inputs = keras.Input((rows, cols, in_chans), name="images")
     x = keras.layers.Conv2D(cfg.dims[0], PATCH_SIZE, strides=PATCH_SIZE, name="stem__0")(inputs)
@@ -67,6 +74,7 @@ def convnextv2(
                 use_grn=True,
                 ls_init_value=None,
                 epsilon=EPSILON,
+                drop_path=next(rates),
                 name=f"stages__{i}__blocks__{j}",
             )(x)
     x = keras.layers.GlobalAveragePooling2D(name="head__global_pool")(x)

@@ -51,10 +51,15 @@ EPSILON = 1e-6  # timm's LayerNorm
 
 
 def vision_transformer(
-    name: str, num_classes: int = 1000, in_chans: int = 3, img_size: int | tuple[int, int] | None = None
+    name: str,
+    num_classes: int = 1000,
+    in_chans: int = 3,
+    img_size: int | tuple[int, int] | None = None,
+    drop_path_rate: float = 0.0,
 ) -> keras.Model:
     """timm's `name` (a key of `VIT_CONFIGS`) as a functional model: NHWC images in, logits out
-    (the class token after the final norm when `num_classes=0`).
+    (the class token after the final norm when `num_classes=0`). `drop_path_rate` is the stochastic
+    depth of the last block, rising linearly from 0 at the first (timm's rule).
 
     Raises:
         ValueError: `img_size` is not divisible by the patch size.
@@ -68,8 +73,15 @@ def vision_transformer(
     inputs = keras.Input((rows, cols, in_chans), name="images")
     x = PatchEmbed(cfg.embed_dim, patch_size=cfg.patch_size, flatten=False, name="patch_embed")(inputs)
     x = ClassTokenPosEmbed(name="pos_embed")(x)
-    for i in range(cfg.depth):
-        x = ViTBlock(cfg.embed_dim, cfg.num_heads, mlp_ratio=cfg.mlp_ratio, epsilon=EPSILON, name=f"blocks__{i}")(x)
+    for i, rate in enumerate(np.linspace(0.0, drop_path_rate, cfg.depth).tolist()):
+        x = ViTBlock(
+            cfg.embed_dim,
+            cfg.num_heads,
+            mlp_ratio=cfg.mlp_ratio,
+            epsilon=EPSILON,
+            drop_path=rate,
+            name=f"blocks__{i}",
+        )(x)
     x = keras.layers.LayerNormalization(epsilon=EPSILON, name="norm")(x)
     x = x[:, 0]  # global_pool="token"
     if num_classes:
@@ -122,7 +134,10 @@ def adapt_to_model(
 
 
 def resample_abs_pos_embed(
-    pos_embed: np.ndarray, new_size: tuple[int, int], old_size: tuple[int, int] | None = None, num_prefix_tokens: int = 1
+    pos_embed: np.ndarray,
+    new_size: tuple[int, int],
+    old_size: tuple[int, int] | None = None,
+    num_prefix_tokens: int = 1,
 ) -> np.ndarray:
     """timm's `resample_abs_pos_embed` (bicubic, antialiased) on a `(1, prefix + H*W, D)` array; the
     prefix (class token) entries are kept as they are. `old_size` defaults to a square grid."""
@@ -164,7 +179,8 @@ def checkpoint_filter_fn(state: Mapping[str, np.ndarray], model: keras.Model) ->
         if patch_weight is not None and np.ndim(patch_weight) == 4:
             grid = tuple(PRETRAINED_IMG_SIZE // p for p in patch_weight.shape[-2:])
             old_size = grid if grid[0] * grid[1] == pos_embed.shape[1] - num_prefix else None
-        if pos_embed.shape[1] != embed.pos_embed.shape[1] or (old_size is not None and old_size != embed.grid_size):
+        other_grid = old_size is not None and old_size != embed.grid_size
+        if pos_embed.shape[1] != embed.pos_embed.shape[1] or other_grid:
             state["pos_embed"] = resample_abs_pos_embed(pos_embed, embed.grid_size, old_size, num_prefix)
     return adapt_to_model(state, model, first_conv="patch_embed.proj", classifier="head")
 
