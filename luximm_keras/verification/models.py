@@ -44,9 +44,9 @@ def compare_model(name: str, batch: int = 2, seed: int = 0, num_classes: int = 1
 
     from luximm_keras.models import create_model, load_pretrained
 
+    model = create_model(name, num_classes=num_classes)  # first: our registry names unknown models best
     reference = perturbed_timm_model(name, seed=seed, num_classes=num_classes)
     img_size = reference.pretrained_cfg.get("input_size", (3, 224, 224))[-1]
-    model = create_model(name, num_classes=num_classes)
     report = load_pretrained(model, timm_state_dict(reference))
     images = random_images(batch, img_size, seed=seed)
     ours = keras.ops.convert_to_numpy(model(images, training=False))

@@ -34,6 +34,7 @@ def main(repeats: int = 5) -> None:
     import keras
 
     backend = keras.backend.backend()
+    print(json.dumps({"total": len(CASES)}), flush=True)
     for case in CASES:
         row = {"block": case.name, "backend": backend}
         try:
