@@ -111,6 +111,8 @@ def convert(checkpoint: str, model_name: str, output: str, num_classes: int, in_
 
 
 def main(argv=None) -> int:
+    # TensorFlow's start-up chatter would bury the output of list-models and convert.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser = argparse.ArgumentParser(prog="luximm-keras", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     verify_parser = commands.add_parser("verify", help="compare every block with timm on each backend")

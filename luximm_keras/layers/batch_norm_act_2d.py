@@ -46,10 +46,9 @@ class BatchNormAct2D(keras.layers.BatchNormalization):
     ):
         if "axis" in kwargs:
             raise ValueError("BatchNormAct2D takes `data_format`, not `axis`.")
-        self.data_format = helpers.standardize_data_format(data_format)
-        super().__init__(
-            axis=helpers.channel_axis(self.data_format), momentum=momentum, epsilon=epsilon, **kwargs
-        )
+        data_format = helpers.standardize_data_format(data_format)
+        super().__init__(axis=helpers.channel_axis(data_format), momentum=momentum, epsilon=epsilon, **kwargs)
+        self.data_format = data_format
         self.activation = keras.activations.get(activation)
         self.input_spec = keras.layers.InputSpec(ndim=4)
 

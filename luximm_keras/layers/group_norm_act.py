@@ -45,8 +45,9 @@ class GroupNormAct(keras.layers.GroupNormalization):
     ):
         if "axis" in kwargs:
             raise ValueError("GroupNormAct takes `data_format`, not `axis`.")
-        self.data_format = helpers.standardize_data_format(data_format)
-        super().__init__(groups=groups, axis=helpers.channel_axis(self.data_format), epsilon=epsilon, **kwargs)
+        data_format = helpers.standardize_data_format(data_format)
+        super().__init__(groups=groups, axis=helpers.channel_axis(data_format), epsilon=epsilon, **kwargs)
+        self.data_format = data_format
         self.activation = keras.activations.get(activation)
 
     def call(self, inputs):

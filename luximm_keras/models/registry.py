@@ -46,13 +46,19 @@ def model_entry(name: str) -> ModelEntry:
 
 
 def create_model(
-    name: str, *, num_classes: int = 1000, in_chans: int = 3, img_size: int | tuple[int, int] | None = None
+    name: str,
+    *,
+    num_classes: int = 1000,
+    in_chans: int = 3,
+    img_size: int | tuple[int, int] | None = None,
+    **kwargs,
 ) -> keras.Model:
     """A functional Keras model of timm's `name`, taking NHWC images, giving logits (or pooled
-    features when `num_classes=0`); its layer names map onto timm's module paths (`__` for `.`)."""
+    features when `num_classes=0`); its layer names map onto timm's module paths (`__` for `.`).
+    Other keyword arguments (e.g. `drop_path_rate`) go to the family's builder, as timm's do."""
     entry = model_entry(name)
     if int(num_classes) < 0:
         raise ValueError(f"`num_classes` must be >= 0, got {num_classes!r}.")
     if int(in_chans) < 1:
         raise ValueError(f"`in_chans` must be a positive int, got {in_chans!r}.")
-    return entry.builder(num_classes=int(num_classes), in_chans=int(in_chans), img_size=img_size)
+    return entry.builder(num_classes=int(num_classes), in_chans=int(in_chans), img_size=img_size, **kwargs)

@@ -142,14 +142,14 @@ def checkpoint_filter(state: Mapping[str, np.ndarray], model: keras.Model) -> di
     - the classifier (`head.fc.*`) is dropped when the model has no classifier (`num_classes=0`) or one
       of another width; a new classifier then stays at its initial values (load with `strict=False`).
     """
-    out = {key: np.asarray(value) for key, value in state.items()}
+    out = dict(state)  # tensors pass through untouched (any array type the loader reads) unless adapted
     weight_key = FIRST_CONV + ".weight"
     in_chans = _first_conv_in_chans(model)
-    if weight_key in out and out[weight_key].shape[1] != in_chans:
-        out[weight_key] = adapt_input_conv(in_chans, out[weight_key], base_chans=PRETRAINED_IN_CHANS)
+    if weight_key in out and tuple(out[weight_key].shape)[1] != in_chans:
+        out[weight_key] = adapt_input_conv(in_chans, np.asarray(out[weight_key]), base_chans=PRETRAINED_IN_CHANS)
     classes = _head_classes(model)
     head_weight = out.get(CLASSIFIER + ".weight")
-    if head_weight is not None and head_weight.shape[0] != classes:
+    if head_weight is not None and tuple(head_weight.shape)[0] != classes:
         for suffix in (".weight", ".bias"):
             out.pop(CLASSIFIER + suffix, None)
     return out
