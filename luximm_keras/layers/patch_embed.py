@@ -55,13 +55,16 @@ class PatchEmbed(keras.layers.Layer):
         self.flatten = bool(flatten)
         self.data_format = helpers.standardize_data_format(data_format)
         self.input_spec = keras.layers.InputSpec(ndim=4)
+        # The projection always runs channels-last (channels_first input is transposed first):
+        # TensorFlow's CPU conv in NCHW misplaces the bias (see std_conv.py), and tokens are
+        # channels-last anyway.
         self.proj = keras.layers.Conv2D(
             self.embed_dim,
             self.patch_size,
             strides=self.patch_size,
             padding="valid",
             use_bias=self.use_bias,
-            data_format=self.data_format,
+            data_format="channels_last",
             dtype=self.dtype_policy,
             name="proj",
         )
@@ -81,13 +84,17 @@ class PatchEmbed(keras.layers.Layer):
         if input_shape[axis] is None:
             raise ValueError(f"{self.name}: the channel axis of the input must be known, got {input_shape}.")
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={axis: input_shape[axis]})
+        if self.data_format == "channels_first":
+            input_shape = (input_shape[0], input_shape[2], input_shape[3], input_shape[1])
         self.proj.build(input_shape)
 
     def call(self, inputs):
         self._check_image_size(tuple(inputs.shape))
+        if self.data_format == "channels_first":
+            inputs = ops.transpose(inputs, (0, 2, 3, 1))
         x = self.proj(inputs)
-        if self.data_format == "channels_first" and self.flatten:
-            x = ops.transpose(x, (0, 2, 3, 1))
+        if self.data_format == "channels_first" and not self.flatten:
+            return ops.transpose(x, (0, 3, 1, 2))
         if self.flatten:
             shape = ops.shape(x)
             x = ops.reshape(x, (shape[0], shape[1] * shape[2], self.embed_dim))

@@ -68,17 +68,23 @@ class SqueezeExcite(keras.layers.Layer):
         if channels is None:
             raise ValueError(f"{self.name}: the channel axis of the input must be known, got {input_shape}.")
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={axis: channels})
-        conv = dict(kernel_size=1, data_format=self.data_format, dtype=self.dtype_policy)
+        # The 1x1 convs act on the pooled (N, 1, 1, C) vector, channels-last whatever the data format:
+        # TensorFlow's CPU conv in NCHW misplaces the bias (see std_conv.py).
+        conv = dict(kernel_size=1, data_format="channels_last", dtype=self.dtype_policy)
         self.fc1 = keras.layers.Conv2D(self.bottleneck_channels(channels), name="fc1", **conv)
         self.fc2 = keras.layers.Conv2D(channels, name="fc2", **conv)
-        pooled_shape = [input_shape[0], 1, 1, 1]
-        pooled_shape[axis] = channels
-        self.fc1.build(tuple(pooled_shape))
-        self.fc2.build(self.fc1.compute_output_shape(tuple(pooled_shape)))
+        pooled_shape = (input_shape[0], 1, 1, channels)
+        self.fc1.build(pooled_shape)
+        self.fc2.build(self.fc1.compute_output_shape(pooled_shape))
 
     def call(self, inputs):
         squeezed = ops.mean(inputs, axis=helpers.spatial_axes(self.data_format), keepdims=True)
+        channels = inputs.shape[helpers.channel_axis(self.data_format)]
+        if self.data_format == "channels_first":
+            squeezed = ops.reshape(squeezed, (-1, 1, 1, channels))
         gate = ops.sigmoid(self.fc2(self.activation(self.fc1(squeezed))))
+        if self.data_format == "channels_first":
+            gate = ops.reshape(gate, (-1, channels, 1, 1))
         return inputs * gate
 
     def compute_output_shape(self, input_shape):
