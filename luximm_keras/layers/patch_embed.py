@@ -55,9 +55,9 @@ class PatchEmbed(keras.layers.Layer):
         self.flatten = bool(flatten)
         self.data_format = helpers.standardize_data_format(data_format)
         self.input_spec = keras.layers.InputSpec(ndim=4)
-        # The projection always runs channels-last (channels_first input is transposed first):
-        # TensorFlow's CPU conv in NCHW misplaces the bias (see std_conv.py), and tokens are
-        # channels-last anyway.
+        # The projection always runs channels-last (channels_first input is transposed first): tokens
+        # are channels-last anyway, and Keras' own channels_first Conv2D adds its bias along W on
+        # TensorFlow when the map's width equals its channels (see std_conv.py).
         self.proj = keras.layers.Conv2D(
             self.embed_dim,
             self.patch_size,

@@ -69,7 +69,7 @@ class SqueezeExcite(keras.layers.Layer):
             raise ValueError(f"{self.name}: the channel axis of the input must be known, got {input_shape}.")
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={axis: channels})
         # The 1x1 convs act on the pooled (N, 1, 1, C) vector, channels-last whatever the data format:
-        # TensorFlow's CPU conv in NCHW misplaces the bias (see std_conv.py).
+        # Keras' channels_first Conv2D can misplace its bias on TensorFlow (see std_conv.py).
         conv = dict(kernel_size=1, data_format="channels_last", dtype=self.dtype_policy)
         self.fc1 = keras.layers.Conv2D(self.bottleneck_channels(channels), name="fc1", **conv)
         self.fc2 = keras.layers.Conv2D(channels, name="fc2", **conv)

@@ -144,28 +144,22 @@ class StdConv2D(keras.layers.Layer):
                 if self.data_format == "channels_first":
                     pads = [[0, 0], [0, 0], [pad_h, pad_h], [pad_w, pad_w]]
                 inputs = ops.pad(inputs, pads)
-        # TensorFlow's CPU conv (oneDNN) in NCHW returns a tensor that later element-wise ops misread:
-        # adding a (1, C, 1, 1) bias to it broadcasts along W (seen with TF 2.21). So TensorFlow
-        # convolves channels-last and transposes at the edges.
-        via_channels_last = self.data_format == "channels_first" and keras.backend.backend() == "tensorflow"
-        if via_channels_last:
-            inputs = ops.transpose(inputs, (0, 2, 3, 1))
-        data_format = "channels_last" if via_channels_last else self.data_format
         outputs = ops.conv(
             inputs,
             kernel,
             strides=self.strides,
             padding=padding,
-            data_format=data_format,
+            data_format=self.data_format,
             dilation_rate=self.dilation_rate,
         )
         if self.bias is not None:
             bias = self.bias
-            if data_format == "channels_first":
+            if self.data_format == "channels_first":
                 bias = ops.reshape(bias, (1, self.filters, 1, 1))
-            outputs = ops.add(outputs, bias)
-        if via_channels_last:
-            outputs = ops.transpose(outputs, (0, 3, 1, 2))
+            # Bias first: Keras' TensorFlow `ops.add(x, v)` turns a vector-like second operand into
+            # `tf.nn.bias_add` in NHWC whenever x's last axis has v's length, so an NCHW map whose width
+            # equals its channels would get the bias along W (seen with Keras 3.15).
+            outputs = ops.add(bias, outputs)
         return outputs
 
     def compute_output_shape(self, input_shape):
