@@ -19,14 +19,14 @@ import keras
 import numpy as np
 
 from luximm_keras.initializers import kaiming_normal_fan_out
-from luximm_keras.interop import adapt_input_conv, identity, register_rule, weight_bindings
-from luximm_keras.interop.transforms import INVERSES
+from luximm_keras.interop import identity, register_rule
 from luximm_keras.layers import helpers
 from luximm_keras.layers.batch_norm_act_2d import BatchNormAct2D
 from luximm_keras.layers.layer_scale_2d import LayerScale2D
 from luximm_keras.layers.layernorm2d import LayerNorm2D
 from luximm_keras.layers.mbconv_block import MbConvBlock
 from luximm_keras.layers.transformer_block_2d import TransformerBlock2D
+from luximm_keras.models.pretrained import adapt_to_model, timm_shapes
 from luximm_keras.models.registry import register_model
 
 # LayerScale2D's `gamma` is timm's `LayerScale2d.gamma`. The other new layers need no table: the norms
@@ -36,7 +36,6 @@ register_rule(LayerScale2D, {"gamma": ("gamma", identity)})
 DEFAULT_IMG_SIZE = 224
 FIRST_CONV = "stem.conv1"  # timm's pretrained_cfg["first_conv"]
 CLASSIFIER = "head.fc"  # timm's pretrained_cfg["classifier"]
-PRETRAINED_IN_CHANS = 3
 REL_POS_TABLE = "relative_position_bias_table"
 
 
@@ -391,18 +390,6 @@ def resize_rel_pos_bias_table(
     return out.astype(dtype)
 
 
-def _timm_layout_shapes(model: keras.Model) -> dict[str, tuple]:
-    """The shape, in timm's layout, of the tensor each timm key of `model` expects."""
-    shapes = {}
-    for binding in weight_bindings(model):
-        if binding.timm_key is None:
-            continue
-        inverse = INVERSES.get(binding.transform)
-        empty = np.empty(tuple(binding.variable.shape), "float32")
-        shapes[binding.timm_key] = tuple(empty.shape if inverse is None else inverse(empty).shape)
-    return shapes
-
-
 def checkpoint_filter(state: Mapping[str, np.ndarray], model: keras.Model) -> dict[str, np.ndarray]:
     """What timm's `load_pretrained` does to a CoAtNet checkpoint for `model`:
 
@@ -415,7 +402,7 @@ def checkpoint_filter(state: Mapping[str, np.ndarray], model: keras.Model) -> di
     - the classifier (`head.fc.*`) is dropped when the model has none (`num_classes=0`) or one of
       another width; a new classifier then stays at its initial values (load with `strict=False`).
     """
-    expected = _timm_layout_shapes(model)
+    expected = timm_shapes(model)
     out = dict(state)  # tensors pass through untouched (any array type the loader reads) unless adapted
     for key, value in state.items():
         if key not in expected:
@@ -429,16 +416,7 @@ def checkpoint_filter(state: Mapping[str, np.ndarray], model: keras.Model) -> di
         elif len(shape) != len(expected[key]) and math.prod(shape) == math.prod(expected[key]):
             out[key] = np.asarray(value).reshape(expected[key])
 
-    weight_key = FIRST_CONV + ".weight"
-    in_chans = expected.get(weight_key, (None, None))[1]
-    if weight_key in out and in_chans is not None and tuple(out[weight_key].shape)[1] != in_chans:
-        out[weight_key] = adapt_input_conv(in_chans, np.asarray(out[weight_key]), base_chans=PRETRAINED_IN_CHANS)
-    classes = expected.get(CLASSIFIER + ".weight", (0,))[0]
-    head_weight = out.get(CLASSIFIER + ".weight")
-    if head_weight is not None and tuple(head_weight.shape)[0] != classes:
-        for suffix in (".weight", ".bias"):
-            out.pop(CLASSIFIER + suffix, None)
-    return out
+    return adapt_to_model(out, model, first_conv=FIRST_CONV, classifier=CLASSIFIER)
 
 
 def _builder(name: str):

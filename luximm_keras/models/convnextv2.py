@@ -22,7 +22,7 @@ from luximm_keras.layers import helpers
 from luximm_keras.layers.convnext_block import ConvNeXtBlock
 from luximm_keras.layers.layernorm2d import LayerNorm2D
 from luximm_keras.models.registry import register_model
-from luximm_keras.models.vit import adapt_to_model
+from luximm_keras.models.pretrained import adapt_to_model
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def convnextv2(
 def checkpoint_filter_fn(state: Mapping[str, np.ndarray], model: keras.Model) -> dict[str, np.ndarray]:
     """A timm ConvNeXt-V2 state dict (or checkpoint path) made to fit `model`, as timm's
     `load_pretrained` does: the stem conv adapted to the model's `in_chans` and a classifier of another
-    width dropped (see `luximm_keras.models.vit.adapt_to_model`). The image size needs nothing.
+    width dropped (see `luximm_keras.models.pretrained.adapt_to_model`). The image size needs nothing.
 
     The original Facebook checkpoints' names (`downsample_layers.*`, `pwconv1`, ...), which timm's
     `checkpoint_filter_fn` renames, are not converted: use timm's own checkpoints.

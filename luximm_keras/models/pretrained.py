@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import keras
+import numpy as np
 
-from luximm_keras.interop import LoadReport, load_timm_weights, read_checkpoint
+from luximm_keras.interop import LoadReport, adapt_input_conv, identity, load_timm_weights, read_checkpoint
+from luximm_keras.interop.plan import weight_bindings
+from luximm_keras.interop.transforms import INVERSES
 from luximm_keras.models.registry import model_entry
 
 
@@ -33,3 +36,44 @@ def load_pretrained(
     if entry.checkpoint_filter is not None:
         state = entry.checkpoint_filter(state, model)
     return load_timm_weights(model, state, strict=strict, progress=progress)
+
+
+# timm's `load_pretrained` steps that every family's checkpoint filter shares.
+
+
+def timm_shapes(model: keras.layers.Layer) -> dict[str, tuple[int, ...]]:
+    """Every timm key `model` loads, with the shape timm stores it in."""
+    shapes = {}
+    for binding in weight_bindings(model):
+        if binding.timm_key is not None:
+            inverse = INVERSES.get(binding.transform, identity)
+            shapes[binding.timm_key] = tuple(inverse(np.empty(binding.variable.shape, "float32")).shape)
+    return shapes
+
+
+def adapt_to_model(
+    state: dict[str, np.ndarray],
+    model: keras.layers.Layer,
+    *,
+    first_conv: str,
+    classifier: str,
+    pretrained_in_chans: int = 3,
+) -> dict[str, np.ndarray]:
+    """What timm's `load_pretrained` does after the family filter, in place on `state`.
+
+    `first_conv`'s weight goes through `adapt_input_conv` when its input channels differ from the
+    model's, and the classifier (`classifier.weight`/`.bias`) is dropped when the model has none or
+    one of another width: timm then loads non-strictly, here `load_timm_weights(..., strict=False)`
+    is needed for a new classifier (with `num_classes=0` the strict load succeeds).
+    """
+    shapes = timm_shapes(model)
+    conv_key = f"{first_conv}.weight"
+    if conv_key in state and conv_key in shapes and tuple(state[conv_key].shape) != shapes[conv_key]:
+        in_chans = shapes[conv_key][1]
+        if in_chans != pretrained_in_chans:
+            state[conv_key] = adapt_input_conv(in_chans, state[conv_key], base_chans=pretrained_in_chans)
+    weight_key = f"{classifier}.weight"
+    if weight_key in state and shapes.get(weight_key) != tuple(state[weight_key].shape):
+        state.pop(weight_key)
+        state.pop(f"{classifier}.bias", None)
+    return state

@@ -16,17 +16,16 @@ import keras
 import numpy as np
 
 from luximm_keras.initializers import normal_init
-from luximm_keras.interop import adapt_input_conv
 from luximm_keras.layers import helpers
 from luximm_keras.layers.group_norm_act import GroupNormAct
 from luximm_keras.layers.preact_bottleneck import PreActBottleneck
 from luximm_keras.layers.std_conv import StdConv2D
+from luximm_keras.models.pretrained import adapt_to_model
 from luximm_keras.models.registry import register_model
 
 DEFAULT_IMG_SIZE = 224
 FIRST_CONV = "stem.conv"  # timm's pretrained_cfg["first_conv"]
 CLASSIFIER = "head.fc"  # timm's pretrained_cfg["classifier"]
-PRETRAINED_IN_CHANS = 3
 
 
 @dataclass(frozen=True)
@@ -123,16 +122,6 @@ def build_resnetv2(
     return keras.Model(inputs, outputs, name=name)
 
 
-def _first_conv_in_chans(model: keras.Model) -> int:
-    return int(model.get_layer(FIRST_CONV.replace(".", "__")).kernel.shape[2])
-
-
-def _head_classes(model: keras.Model) -> int:
-    names = {layer.name for layer in model.layers}
-    head = CLASSIFIER.replace(".", "__")
-    return int(model.get_layer(head).kernel.shape[-1]) if head in names else 0
-
-
 def checkpoint_filter(state: Mapping[str, np.ndarray], model: keras.Model) -> dict[str, np.ndarray]:
     """What timm's `load_pretrained` does to a ResNet-V2 checkpoint for `model` (timm has no
     family-specific `checkpoint_filter_fn` for ResNet-V2):
@@ -142,17 +131,7 @@ def checkpoint_filter(state: Mapping[str, np.ndarray], model: keras.Model) -> di
     - the classifier (`head.fc.*`) is dropped when the model has no classifier (`num_classes=0`) or one
       of another width; a new classifier then stays at its initial values (load with `strict=False`).
     """
-    out = dict(state)  # tensors pass through untouched (any array type the loader reads) unless adapted
-    weight_key = FIRST_CONV + ".weight"
-    in_chans = _first_conv_in_chans(model)
-    if weight_key in out and tuple(out[weight_key].shape)[1] != in_chans:
-        out[weight_key] = adapt_input_conv(in_chans, np.asarray(out[weight_key]), base_chans=PRETRAINED_IN_CHANS)
-    classes = _head_classes(model)
-    head_weight = out.get(CLASSIFIER + ".weight")
-    if head_weight is not None and tuple(head_weight.shape)[0] != classes:
-        for suffix in (".weight", ".bias"):
-            out.pop(CLASSIFIER + suffix, None)
-    return out
+    return adapt_to_model(dict(state), model, first_conv=FIRST_CONV, classifier=CLASSIFIER)
 
 
 def _builder(name: str):

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from luximm_keras.interop import adapt_input_conv, identity, read_checkpoint, register_rule, weight_bindings
-from luximm_keras.interop.transforms import INVERSES
+from luximm_keras.interop import identity, read_checkpoint, register_rule
 from luximm_keras.layers import helpers
 from luximm_keras.layers.class_token_pos_embed import ClassTokenPosEmbed
 from luximm_keras.layers.patch_embed import PatchEmbed
 from luximm_keras.layers.vit_block import ViTBlock
+from luximm_keras.models.pretrained import adapt_to_model
 from luximm_keras.models.registry import register_model
 
 
@@ -46,7 +46,6 @@ VIT_CONFIGS: dict[str, ViTConfig] = {
 
 # timm's pretrained_cfg["input_size"] of these models: what their checkpoints were made for.
 PRETRAINED_IMG_SIZE = 224
-PRETRAINED_IN_CHANS = 3
 EPSILON = 1e-6  # timm's LayerNorm
 
 
@@ -87,47 +86,6 @@ def vision_transformer(
     if num_classes:
         x = keras.layers.Dense(num_classes, name="head")(x)
     return keras.Model(inputs, x, name=name)
-
-
-# --- timm's `load_pretrained` steps that do not depend on the family, reused by other families ---
-
-
-def timm_shapes(model: keras.layers.Layer) -> dict[str, tuple[int, ...]]:
-    """Every timm key `model` loads, with the shape timm stores it in."""
-    shapes = {}
-    for binding in weight_bindings(model):
-        if binding.timm_key is not None:
-            inverse = INVERSES.get(binding.transform, identity)
-            shapes[binding.timm_key] = tuple(inverse(np.empty(binding.variable.shape, "float32")).shape)
-    return shapes
-
-
-def adapt_to_model(
-    state: dict[str, np.ndarray],
-    model: keras.layers.Layer,
-    *,
-    first_conv: str,
-    classifier: str,
-    pretrained_in_chans: int = PRETRAINED_IN_CHANS,
-) -> dict[str, np.ndarray]:
-    """What timm's `load_pretrained` does after the family filter, in place on `state`.
-
-    `first_conv`'s weight goes through `adapt_input_conv` when its input channels differ from the
-    model's, and the classifier (`classifier.weight`/`.bias`) is dropped when the model has none or
-    one of another width: timm then loads non-strictly, here `load_timm_weights(..., strict=False)`
-    is needed for a new classifier (with `num_classes=0` the strict load succeeds).
-    """
-    shapes = timm_shapes(model)
-    conv_key = f"{first_conv}.weight"
-    if conv_key in state and conv_key in shapes and tuple(state[conv_key].shape) != shapes[conv_key]:
-        in_chans = shapes[conv_key][1]
-        if in_chans != pretrained_in_chans:
-            state[conv_key] = adapt_input_conv(in_chans, state[conv_key], base_chans=pretrained_in_chans)
-    weight_key = f"{classifier}.weight"
-    if weight_key in state and shapes.get(weight_key) != tuple(state[weight_key].shape):
-        state.pop(weight_key)
-        state.pop(f"{classifier}.bias", None)
-    return state
 
 
 # --- ViT's own filter ---
