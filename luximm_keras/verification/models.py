@@ -38,6 +38,19 @@ def timm_logits(model: torch.nn.Module, images_nhwc: np.ndarray) -> np.ndarray:
         return model(torch.from_numpy(images_nhwc).permute(0, 3, 1, 2).contiguous()).numpy()
 
 
+def timm_features(model: torch.nn.Module, images_nhwc: np.ndarray) -> np.ndarray:
+    """timm's pooled features (`forward_head(..., pre_logits=True)`)."""
+    with torch.no_grad():
+        x = torch.from_numpy(images_nhwc).permute(0, 3, 1, 2).contiguous()
+        return model.forward_head(model.forward_features(x), pre_logits=True).numpy()
+
+
+def predict(model, images: np.ndarray) -> np.ndarray:
+    """Whole-model inference through Keras' compiled `predict`: on jax one jit of the whole model is
+    several times quicker to get than the first op-by-op eager call."""
+    return model.predict(images, batch_size=len(images), verbose=0)
+
+
 def compare_model(name: str, batch: int = 2, seed: int = 0, num_classes: int = 1000) -> dict:
     """Builds timm's `name` and ours, loads timm's weights strictly, returns both logits and the report."""
     import keras

@@ -30,13 +30,13 @@ import keras
 
 from luximm_keras.interop import load_timm_weights, weight_bindings
 from luximm_keras.interop.rules import IGNORED_KEY_SUFFIXES
-from luximm_keras.interop.transforms import INVERSES
 from luximm_keras.layers.batch_norm_act_2d import BatchNormAct2D
 from luximm_keras.layers.downsample_2d import Downsample2D
 from luximm_keras.layers.layer_scale_2d import LayerScale2D
 from luximm_keras.layers.mbconv_block import MbConvBlock
 from luximm_keras.layers.transformer_block_2d import TransformerBlock2D
 from luximm_keras.models import coatnet, create_model, list_models, model_entry
+from luximm_keras.models.pretrained import timm_shapes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf  # noqa: E402  (the shared Keras conformance checks, tests/layers/conformance.py)
@@ -106,14 +106,6 @@ def numpy_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
 
 def nchw(x: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(x).permute(0, 3, 1, 2)
-
-
-def timm_layout_shapes(model: keras.Model) -> dict[str, tuple]:
-    shapes = {}
-    for binding in weight_bindings(model):
-        empty = np.empty(tuple(binding.variable.shape), "float32")
-        shapes[binding.timm_key] = tuple(INVERSES[binding.transform](empty).shape)
-    return shapes
 
 
 @dataclass
@@ -403,4 +395,4 @@ def test_other_variants_account_for_every_timm_key(name):
     """The configuration table against timm's models: the same keys with the same shapes."""
     timm_model = timm.create_model(name, pretrained=False, num_classes=1000, device="meta")
     expected = {k: tuple(v.shape) for k, v in timm_model.state_dict().items() if not k.endswith(IGNORED_KEY_SUFFIXES)}
-    assert timm_layout_shapes(create_model(name)) == expected
+    assert timm_shapes(create_model(name)) == expected

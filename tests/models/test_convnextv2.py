@@ -17,7 +17,14 @@ from luximm_keras.layers.convnext_block import ConvNeXtBlock
 from luximm_keras.layers.layernorm2d import LayerNorm2D
 from luximm_keras.models import create_model, list_models, model_entry
 from luximm_keras.models.convnextv2 import CONVNEXTV2_CONFIGS, checkpoint_filter_fn
-from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits, timm_state_dict
+from luximm_keras.verification.models import (
+    perturbed_timm_model,
+    predict,
+    random_images,
+    timm_features,
+    timm_logits,
+    timm_state_dict,
+)
 
 SMALLEST = "convnextv2_atto"
 LARGER = sorted(set(CONVNEXTV2_CONFIGS) - {SMALLEST})
@@ -25,20 +32,8 @@ LOGITS_ATOL = 1e-4
 FEATURES_TOL = dict(rtol=1e-4, atol=1e-5)
 
 
-def _out(model, images) -> np.ndarray:
-    # Compiled inference, as `predict` runs it: on jax one jit of the whole model is several times
-    # quicker to get than the first op-by-op eager call.
-    return model.predict(images, batch_size=len(images), verbose=0)
-
-
 def assert_logits_match(ours, reference):
     np.testing.assert_allclose(ours, reference, rtol=0, atol=LOGITS_ATOL)
-
-
-def timm_features(reference, images) -> np.ndarray:
-    with torch.no_grad():
-        x = torch.from_numpy(images).permute(0, 3, 1, 2)
-        return reference.forward_head(reference.forward_features(x), pre_logits=True).numpy()
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +83,14 @@ def test_strict_load_accounts_for_every_timm_key(loaded, state):
 
 def test_logits_match_timm(loaded, reference, images):
     model, _ = loaded
-    assert_logits_match(_out(model, images), timm_logits(reference, images))
+    assert_logits_match(predict(model, images), timm_logits(reference, images))
 
 
 def test_pooled_features_match_timm(reference, state, images):
     model = create_model(SMALLEST, num_classes=0)
     report = load_timm_weights(model, checkpoint_filter_fn(state, model))  # the filter drops `head.fc.*`
     assert report.ok and "head.norm.weight" in report.loaded and "head.fc.weight" not in report.loaded
-    ours = _out(model, images)
+    ours = predict(model, images)
     assert ours.shape == (2, 320)
     np.testing.assert_allclose(ours, timm_features(reference, images), **FEATURES_TOL)
 
@@ -107,7 +102,7 @@ def test_a_flipped_sign_weight_fails_the_logits_comparison(loaded, state, refere
     load_timm_weights(model, flipped)
     try:
         with pytest.raises(AssertionError):
-            assert_logits_match(_out(model, images), timm_logits(reference, images))
+            assert_logits_match(predict(model, images), timm_logits(reference, images))
     finally:
         load_timm_weights(model, state)
 
@@ -119,7 +114,7 @@ def test_keras_file_round_trip_gives_identical_logits(loaded, images, tmp_path):
     revived = keras.saving.load_model(path)  # no custom_objects: every class is registered
     assert revived.name == SMALLEST
     assert isinstance(revived.get_layer("stages__0__blocks__0"), ConvNeXtBlock)
-    np.testing.assert_array_equal(_out(revived, images), _out(model, images))
+    np.testing.assert_array_equal(predict(revived, images), predict(model, images))
 
 
 def test_other_in_chans_and_img_size_load_like_timm_pretrained(state):
@@ -135,7 +130,7 @@ def test_other_in_chans_and_img_size_load_like_timm_pretrained(state):
     assert filtered["stem.0.weight"].shape == (40, 1, 4, 4)
     assert load_timm_weights(model, filtered).ok
     images = random_images(2, 160, in_chans=1)
-    assert_logits_match(_out(model, images), timm_logits(reference, images))
+    assert_logits_match(predict(model, images), timm_logits(reference, images))
 
 
 def test_drop_path_rate_rises_linearly_over_all_blocks():
@@ -188,7 +183,7 @@ def test_larger_variants_match_timm(name):
     report = load_timm_weights(model, state)
     assert report.ok and sorted(report.loaded) == sorted(state)
     images = random_images(2, 224)
-    assert_logits_match(_out(model, images), timm_logits(reference, images))
+    assert_logits_match(predict(model, images), timm_logits(reference, images))
     features = create_model(name, num_classes=0)
     assert load_timm_weights(features, checkpoint_filter_fn(state, features)).ok
-    np.testing.assert_allclose(_out(features, images), timm_features(reference, images), **FEATURES_TOL)
+    np.testing.assert_allclose(predict(features, images), timm_features(reference, images), **FEATURES_TOL)

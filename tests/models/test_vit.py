@@ -19,7 +19,14 @@ from luximm_keras.layers.patch_embed import PatchEmbed
 from luximm_keras.layers.vit_block import ViTBlock
 from luximm_keras.models import create_model, list_models, model_entry
 from luximm_keras.models.vit import VIT_CONFIGS, checkpoint_filter_fn
-from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits, timm_state_dict
+from luximm_keras.verification.models import (
+    perturbed_timm_model,
+    predict,
+    random_images,
+    timm_features,
+    timm_logits,
+    timm_state_dict,
+)
 
 SMALLEST = "vit_tiny_patch16_224"
 LARGER = sorted(set(VIT_CONFIGS) - {SMALLEST})
@@ -27,20 +34,8 @@ LOGITS_ATOL = 1e-4
 FEATURES_TOL = dict(rtol=1e-4, atol=1e-5)
 
 
-def _out(model, images) -> np.ndarray:
-    # Compiled inference, as `predict` runs it: on jax one jit of the whole model is several times
-    # quicker to get than the first op-by-op eager call.
-    return model.predict(images, batch_size=len(images), verbose=0)
-
-
 def assert_logits_match(ours, reference):
     np.testing.assert_allclose(ours, reference, rtol=0, atol=LOGITS_ATOL)
-
-
-def timm_features(reference, images) -> np.ndarray:
-    with torch.no_grad():
-        x = torch.from_numpy(images).permute(0, 3, 1, 2)
-        return reference.forward_head(reference.forward_features(x), pre_logits=True).numpy()
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +81,14 @@ def test_strict_load_accounts_for_every_timm_key(loaded, state):
 
 def test_logits_match_timm(loaded, reference, images):
     model, _ = loaded
-    assert_logits_match(_out(model, images), timm_logits(reference, images))
+    assert_logits_match(predict(model, images), timm_logits(reference, images))
 
 
 def test_pooled_features_match_timm(reference, state, images):
     model = create_model(SMALLEST, num_classes=0)
     report = load_timm_weights(model, checkpoint_filter_fn(state, model))  # the filter drops `head.*`
     assert report.ok and not any(key.startswith("head.") for key in report.loaded)
-    ours = _out(model, images)
+    ours = predict(model, images)
     assert ours.shape == (2, 192)
     np.testing.assert_allclose(ours, timm_features(reference, images), **FEATURES_TOL)
 
@@ -105,7 +100,7 @@ def test_a_flipped_sign_weight_fails_the_logits_comparison(loaded, state, refere
     load_timm_weights(model, flipped)
     try:
         with pytest.raises(AssertionError):
-            assert_logits_match(_out(model, images), timm_logits(reference, images))
+            assert_logits_match(predict(model, images), timm_logits(reference, images))
     finally:
         load_timm_weights(model, state)
 
@@ -117,7 +112,7 @@ def test_keras_file_round_trip_gives_identical_logits(loaded, images, tmp_path):
     revived = keras.saving.load_model(path)  # no custom_objects: every class is registered
     assert revived.name == SMALLEST
     assert isinstance(revived.get_layer("pos_embed"), ClassTokenPosEmbed)
-    np.testing.assert_array_equal(_out(revived, images), _out(model, images))
+    np.testing.assert_array_equal(predict(revived, images), predict(model, images))
 
 
 def test_other_img_size_and_in_chans_load_like_timm_pretrained(state):
@@ -139,7 +134,7 @@ def test_other_img_size_and_in_chans_load_like_timm_pretrained(state):
     )
     assert load_timm_weights(model, filtered).ok
     images = random_images(2, 192, in_chans=1)
-    assert_logits_match(_out(model, images), timm_logits(reference, images))
+    assert_logits_match(predict(model, images), timm_logits(reference, images))
 
 
 def test_non_square_img_size_resamples_pos_embed_like_timm(state):
@@ -200,7 +195,7 @@ def test_larger_variants_match_timm(name):
     report = load_timm_weights(model, state)
     assert report.ok and sorted(report.loaded) == sorted(state)
     images = random_images(2, 224)
-    assert_logits_match(_out(model, images), timm_logits(reference, images))
+    assert_logits_match(predict(model, images), timm_logits(reference, images))
     features = create_model(name, num_classes=0)
     assert load_timm_weights(features, checkpoint_filter_fn(state, features)).ok
-    np.testing.assert_allclose(_out(features, images), timm_features(reference, images), **FEATURES_TOL)
+    np.testing.assert_allclose(predict(features, images), timm_features(reference, images), **FEATURES_TOL)
