@@ -11,7 +11,6 @@ import numpy as np
 from luximm_keras.interop import rules
 from luximm_keras.interop.plan import weight_bindings
 from luximm_keras.interop.sources import read_checkpoint
-from luximm_keras.interop.transforms import INVERSES
 
 
 @dataclass
@@ -43,13 +42,6 @@ class LoadReport:
         return "; ".join(lines)
 
     __str__ = describe
-
-
-def _timm_layout_shape(transform, keras_shape) -> tuple:
-    inverse = INVERSES.get(transform)
-    if inverse is None:
-        return tuple(keras_shape)
-    return tuple(inverse(np.empty(keras_shape, dtype="float32")).shape)
 
 
 def load_timm_weights(
@@ -107,13 +99,12 @@ def load_timm_weights(
             continue
         used.add(key)
         raw = np.asarray(state[available[key]])
-        expected = _timm_layout_shape(binding.transform, variable.shape)
         try:
             value = binding.transform(raw)
         except ValueError:
             value = None
         if value is None or tuple(value.shape) != tuple(variable.shape):
-            report.mismatched.append((prefix + key, expected, tuple(raw.shape)))
+            report.mismatched.append((prefix + key, binding.timm_shape, tuple(raw.shape)))
             continue
         staged.append((variable, value))
         report.loaded.append(prefix + key)

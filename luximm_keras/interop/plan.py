@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from collections.abc import Callable
 
 import keras
+import numpy as np
 
 from luximm_keras.interop import rules
+from luximm_keras.interop.transforms import INVERSES
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,14 @@ class Binding:
     timm_key: str | None  # None when no rule covers the variable
     transform: Callable | None
     owner_class: str
+
+    @property
+    def timm_shape(self) -> tuple[int, ...]:
+        """The variable's shape in timm's layout (the transform's inverse applied to its shape)."""
+        inverse = INVERSES.get(self.transform)
+        if inverse is None:
+            return tuple(self.variable.shape)
+        return tuple(inverse(np.empty(tuple(self.variable.shape), "float32")).shape)
 
 
 def _children(layer: keras.layers.Layer) -> list[keras.layers.Layer]:

@@ -15,6 +15,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import functools
+
 import keras
 import numpy as np
 
@@ -419,19 +421,5 @@ def checkpoint_filter(state: Mapping[str, np.ndarray], model: keras.Model) -> di
     return adapt_to_model(out, model, first_conv=FIRST_CONV, classifier=CLASSIFIER)
 
 
-def _builder(name: str):
-    config = CONFIGS[name]
-
-    def builder(num_classes: int = 1000, in_chans: int = 3, img_size=None, drop_path_rate: float = 0.0):
-        return build_coatnet(
-            name, config, num_classes=num_classes, in_chans=in_chans, img_size=img_size,
-            drop_path_rate=drop_path_rate,
-        )
-
-    builder.__name__ = name
-    builder.__doc__ = f"timm's `{name}` as a functional Keras model (see `build_coatnet`)."
-    return builder
-
-
 for _name in CONFIGS:
-    register_model(_name, _builder(_name), checkpoint_filter)
+    register_model(_name, functools.partial(build_coatnet, _name, CONFIGS[_name]), checkpoint_filter)

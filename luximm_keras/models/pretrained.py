@@ -7,9 +7,8 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from luximm_keras.interop import LoadReport, adapt_input_conv, identity, load_timm_weights, read_checkpoint
+from luximm_keras.interop import LoadReport, adapt_input_conv, load_timm_weights, read_checkpoint
 from luximm_keras.interop.plan import weight_bindings
-from luximm_keras.interop.transforms import INVERSES
 from luximm_keras.models.registry import model_entry
 
 
@@ -43,12 +42,7 @@ def load_pretrained(
 
 def timm_shapes(model: keras.layers.Layer) -> dict[str, tuple[int, ...]]:
     """Every timm key `model` loads, with the shape timm stores it in."""
-    shapes = {}
-    for binding in weight_bindings(model):
-        if binding.timm_key is not None:
-            inverse = INVERSES.get(binding.transform, identity)
-            shapes[binding.timm_key] = tuple(inverse(np.empty(binding.variable.shape, "float32")).shape)
-    return shapes
+    return {b.timm_key: b.timm_shape for b in weight_bindings(model) if b.timm_key is not None}
 
 
 def adapt_to_model(

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import functools
+
 import keras
 import numpy as np
 
@@ -134,19 +136,5 @@ def checkpoint_filter(state: Mapping[str, np.ndarray], model: keras.Model) -> di
     return adapt_to_model(dict(state), model, first_conv=FIRST_CONV, classifier=CLASSIFIER)
 
 
-def _builder(name: str):
-    config = CONFIGS[name]
-
-    def builder(num_classes: int = 1000, in_chans: int = 3, img_size=None, drop_path_rate: float = 0.0):
-        return build_resnetv2(
-            name, config, num_classes=num_classes, in_chans=in_chans, img_size=img_size,
-            drop_path_rate=drop_path_rate,
-        )
-
-    builder.__name__ = name
-    builder.__doc__ = f"timm's `{name}` as a functional Keras model (see `build_resnetv2`)."
-    return builder
-
-
 for _name in CONFIGS:
-    register_model(_name, _builder(_name), checkpoint_filter)
+    register_model(_name, functools.partial(build_resnetv2, _name, CONFIGS[_name]), checkpoint_filter)
