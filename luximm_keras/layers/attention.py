@@ -9,6 +9,7 @@ import keras
 from keras import ops
 
 from luximm_keras._serializable import serializable
+from luximm_keras.layers import fused
 from luximm_keras.layers.sdpa import scaled_dot_product_attention
 
 
@@ -84,7 +85,7 @@ class MultiHeadSelfAttention(keras.layers.Layer):
     def call(self, inputs, training=None):
         shape = ops.shape(inputs)
         batch, tokens = shape[0], shape[1]
-        qkv = ops.reshape(self.qkv(inputs), (batch, tokens, 3, self.num_heads, self.head_dim))
+        qkv = ops.reshape(fused.dense(self.qkv, inputs), (batch, tokens, 3, self.num_heads, self.head_dim))
         q, k, v = qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]  # each (B, T, heads, head_dim)
         if self.qk_norm:
             q, k = self.q_norm(q), self.k_norm(k)
@@ -93,7 +94,7 @@ class MultiHeadSelfAttention(keras.layers.Layer):
             compute_dtype=self.compute_dtype,
         )
         x = ops.reshape(x, (batch, tokens, self.dim))
-        return self.proj_drop(self.proj(x), training=training)
+        return fused.dropout(self.proj_drop, fused.dense(self.proj, x), training)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

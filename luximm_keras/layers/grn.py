@@ -8,7 +8,7 @@ from __future__ import annotations
 from keras import ops
 
 from luximm_keras._serializable import serializable
-from luximm_keras.layers import helpers
+from luximm_keras.layers import fused, helpers
 from luximm_keras.layers.channel_norm import ChannelNorm2D
 
 
@@ -49,9 +49,10 @@ class GlobalResponseNorm(ChannelNorm2D):
 
     def call(self, inputs):
         x = ops.cast(inputs, "float32")
-        spatial_sum_sq = ops.sum(ops.square(x), axis=helpers.spatial_axes(self.data_format), keepdims=True)
-        norm = _safe_sqrt(spatial_sum_sq)
+        norm = fused.spatial_l2_norm(x, helpers.spatial_axes(self.data_format), _safe_sqrt)
         relative = norm / (ops.mean(norm, axis=self.channel_axis, keepdims=True) + self.epsilon)
         gamma, beta = self.affine_weights()
-        outputs = x + beta + gamma * (x * relative)
+        # timm's `x + beta + gamma * (x * relative)` with the per-(sample, channel) factor folded first:
+        # two passes over the map instead of four (the results agree to float32 rounding).
+        outputs = x * (1.0 + gamma * relative) + beta
         return ops.cast(outputs, self.compute_dtype)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import keras
 
 from luximm_keras._serializable import serializable
+from luximm_keras.layers import fused
 
 
 @serializable
@@ -62,8 +63,8 @@ class Mlp(keras.layers.Layer):
         self.fc2.build(self.fc1.compute_output_shape(input_shape))
 
     def call(self, inputs, training=None):
-        x = self.drop1(self.activation(self.fc1(inputs)), training=training)
-        return self.drop2(self.fc2(x), training=training)
+        x = fused.dropout(self.drop1, self.activation(fused.dense(self.fc1, inputs)), training)
+        return fused.dropout(self.drop2, fused.dense(self.fc2, x), training)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.out_features or input_shape[-1])

@@ -12,7 +12,7 @@ import keras
 from keras import ops
 
 from luximm_keras._serializable import serializable
-from luximm_keras.layers import helpers
+from luximm_keras.layers import fused, helpers
 from luximm_keras.layers.rel_pos_bias import RelPosBias
 from luximm_keras.layers.sdpa import scaled_dot_product_attention
 
@@ -103,7 +103,7 @@ class RelPosAttention2D(keras.layers.Layer):
             x = ops.transpose(x, (0, 2, 3, 1))
         wh, ww = self.window_size
         tokens = wh * ww
-        qkv = ops.reshape(self.qkv(x), (-1, tokens, self.num_heads, 3, self.dim_head))
+        qkv = ops.reshape(fused.dense(self.qkv, x), (-1, tokens, self.num_heads, 3, self.dim_head))
         q, k, v = qkv[:, :, :, 0], qkv[:, :, :, 1], qkv[:, :, :, 2]  # each (B, L, heads, dim_head)
         out = scaled_dot_product_attention(
             q, k, v, scale=self.scale, bias=self.rel_pos.get_bias(), dropout=self.attn_drop,
@@ -111,7 +111,7 @@ class RelPosAttention2D(keras.layers.Layer):
         )
         # timm's `(v @ attn^T).view(B, -1, H, W)` puts channel `head * dim_head + d`: heads outermost.
         out = ops.reshape(out, (-1, wh, ww, self.dim))
-        out = self.proj_drop(self.proj(out), training=training)
+        out = fused.dropout(self.proj_drop, fused.dense(self.proj, out), training)
         if self.data_format == "channels_first":
             out = ops.transpose(out, (0, 3, 1, 2))
         return out

@@ -9,7 +9,7 @@ import keras
 from keras import ops
 
 from luximm_keras._serializable import serializable
-from luximm_keras.layers import helpers
+from luximm_keras.layers import fused, helpers
 
 
 @serializable
@@ -82,7 +82,7 @@ class SqueezeExcite(keras.layers.Layer):
         channels = inputs.shape[helpers.channel_axis(self.data_format)]
         if self.data_format == "channels_first":
             squeezed = ops.reshape(squeezed, (-1, 1, 1, channels))
-        gate = ops.sigmoid(self.fc2(self.activation(self.fc1(squeezed))))
+        gate = ops.sigmoid(fused.pointwise(self.fc2, self.activation(fused.pointwise(self.fc1, squeezed))))
         if self.data_format == "channels_first":
             gate = ops.reshape(gate, (-1, channels, 1, 1))
         return inputs * gate

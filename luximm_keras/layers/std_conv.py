@@ -12,7 +12,7 @@ from keras import ops
 
 from luximm_keras._serializable import serializable
 from luximm_keras.initializers import kaiming_normal_fan_out
-from luximm_keras.layers import helpers
+from luximm_keras.layers import fused, helpers
 
 
 def _standardize_padding(padding, kernel_size, strides, dilation_rate):
@@ -128,39 +128,19 @@ class StdConv2D(keras.layers.Layer):
 
     def standardized_kernel(self):
         """The kernel the convolution uses, in float32: standardized per output channel."""
-        kernel = ops.cast(self.kernel, "float32")
-        mean, variance = ops.moments(kernel, axes=(0, 1, 2), keepdims=True)
-        return (kernel - mean) * ops.rsqrt(variance + self.eps)
+        return fused.standardize_kernel(self.kernel, self.eps)
 
     def call(self, inputs):
         kernel = ops.cast(self.standardized_kernel(), self.compute_dtype)
-        if self._padding == "same":
-            padding = "same"
-        else:
-            padding = "valid"
-            if any(self._padding):
-                pad_h, pad_w = self._padding
-                pads = [[0, 0], [pad_h, pad_h], [pad_w, pad_w], [0, 0]]
-                if self.data_format == "channels_first":
-                    pads = [[0, 0], [0, 0], [pad_h, pad_h], [pad_w, pad_w]]
-                inputs = ops.pad(inputs, pads)
-        outputs = ops.conv(
+        return fused.conv2d(
             inputs,
             kernel,
+            self.bias,
             strides=self.strides,
-            padding=padding,
-            data_format=self.data_format,
+            padding=self._padding,
             dilation_rate=self.dilation_rate,
+            data_format=self.data_format,
         )
-        if self.bias is not None:
-            bias = self.bias
-            if self.data_format == "channels_first":
-                bias = ops.reshape(bias, (1, self.filters, 1, 1))
-            # Bias first: Keras' TensorFlow `ops.add(x, v)` turns a vector-like second operand into
-            # `tf.nn.bias_add` in NHWC whenever x's last axis has v's length, so an NCHW map whose width
-            # equals its channels would get the bias along W (seen with Keras 3.15).
-            outputs = ops.add(bias, outputs)
-        return outputs
 
     def compute_output_shape(self, input_shape):
         rows, cols = [input_shape[a] for a in helpers.spatial_axes(self.data_format)]
@@ -255,7 +235,8 @@ class ScaledStdConv2D(StdConv2D):
     def standardized_kernel(self):
         kh, kw, fan_in_channels, _ = self.kernel.shape
         scale = self.gamma * float(kh * kw * fan_in_channels) ** -0.5
-        return super().standardized_kernel() * (ops.cast(self.gain, "float32") * scale)
+        # timm folds `gain * scale` into the standardization (batch_norm's weight); so does `fused`.
+        return fused.standardize_kernel(self.kernel, self.eps, gain=ops.cast(self.gain, "float32") * scale)
 
     def get_config(self):
         config = super().get_config()

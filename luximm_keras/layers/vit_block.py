@@ -8,6 +8,7 @@ from __future__ import annotations
 import keras
 
 from luximm_keras._serializable import serializable
+from luximm_keras.layers import fused
 from luximm_keras.layers.attention import MultiHeadSelfAttention
 from luximm_keras.layers.drop_path import DropPath
 from luximm_keras.layers.layer_scale import LayerScale
@@ -111,11 +112,11 @@ class ViTBlock(keras.layers.Layer):
         y = self.attn(self.norm1(inputs), training=training)
         if self.ls1 is not None:
             y = self.ls1(y)
-        x = inputs + self.drop_path1(y, training=training)
+        x = inputs + fused.dropout(self.drop_path1, y, training)
         y = self.mlp(self.norm2(x), training=training)
         if self.ls2 is not None:
             y = self.ls2(y)
-        return x + self.drop_path2(y, training=training)
+        return x + fused.dropout(self.drop_path2, y, training)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
