@@ -7,7 +7,8 @@ checkpoint was: an in-memory mapping of numpy / torch / jax / tf arrays, or a ``
 Guarantees of the returned mapping:
 
 * keys are available without reading tensor data; values are converted (and, for files, read)
-  one at a time when accessed, and are not cached, so a checkpoint is never held twice in memory;
+  one at a time when accessed, and are not cached, so a checkpoint is never held twice in memory
+  (a ``.safetensors`` file is memory-mapped: its float32 tensors are views of the page cache);
 * values are numpy arrays; float16, bfloat16 and float8 are widened to float32 (exactly), other
   dtypes are kept;
 * training wrappers are undone like timm's ``load_state_dict`` / ``clean_state_dict``: a
@@ -26,6 +27,7 @@ from __future__ import annotations
 import errno
 import json
 import math
+import mmap
 import os
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
@@ -194,14 +196,19 @@ def _read_safetensors(path: str) -> _ArrayMapping:
 
     def fetch(entry: _SafetensorsEntry) -> np.ndarray:
         storage, decode = _SAFETENSORS_DTYPES[entry.dtype]
-        # A fresh bytearray keeps the result writable and is the only copy of this tensor.
-        buf = bytearray(entry.end - entry.start)
+        begin, end = data_start + entry.start, data_start + entry.end
+        if begin == end:
+            return decode(np.empty(entry.shape, dtype=storage))
         with open(path, "rb") as f:
-            f.seek(data_start + entry.start)
-            got = f.readinto(buf)
-        if got != len(buf):
-            raise _unreadable(path, "safetensors", "file shrank after it was opened")
-        return decode(np.frombuffer(buf, dtype=storage).reshape(entry.shape))
+            if os.fstat(f.fileno()).st_size < end:
+                raise _unreadable(path, "safetensors", "file shrank after it was opened")
+            # A private copy-on-write mapping of just this tensor: the array is a writable view of the
+            # page cache, nothing is copied unless a caller writes, and a write stays in this array.
+            aligned = begin - begin % mmap.ALLOCATIONGRANULARITY
+            mapping = mmap.mmap(f.fileno(), end - aligned, access=mmap.ACCESS_COPY, offset=aligned)
+        count = (end - begin) // storage.itemsize
+        raw = np.frombuffer(mapping, dtype=storage, count=count, offset=begin - aligned)
+        return decode(raw.reshape(entry.shape))
 
     return _ArrayMapping(_clean_names(entries), fetch, source=path)
 

@@ -1,20 +1,23 @@
-"""PyTorch's fused kernels for the hot paths of the torch backend; `keras.ops` everywhere else.
+"""The fastest exact forms of the hot operations, per backend: PyTorch's own kernels on torch,
+`keras.ops` elsewhere.
 
-On jax and tensorflow the blocks run compiled (XLA fuses a matmul with its bias add, and Python
-runs once, at trace time), so plain `keras.ops` is already the fastest form there. The torch
-backend runs eagerly, op by op, and pays for every intermediate: measured on a 2-core CPU for the
-ViT-S/16 encoder (batch 8), Keras' `Dense` (`matmul`, then a separate bias `add` that allocates and
-writes a second activation tensor) spent 400 ms per forward in PyTorch ops against 372 ms for
-`torch.nn.functional.linear` (one `addmm`), which is what timm runs. So, on torch only, `dense`
-calls `F.linear` with the layer's own variables, and `attention` passes strided q/k/v views
-straight to `F.scaled_dot_product_attention` (Keras' op makes each one contiguous first), and
-`conv2d` runs `F.conv2d` on a channels-last *view* of an NHWC input with the bias fused (Keras'
-`ops.conv` copies the input to NCHW and back to channels-last memory first, then adds the bias
-separately).
+On jax and tensorflow the blocks run compiled: XLA fuses a matmul with its bias add, and Python runs
+once, at trace time, so `keras.ops` is already the fastest form there. The torch backend runs op by
+op, and Keras' generic ops pay for extra intermediates and copies there. So, on torch only:
 
-The fast path reads the variables through `.value`, so autocast (mixed precision) and autograd
-behave as in Keras' own `Dense`; a `Dense` with LoRA, quantization or an activation takes the
-ordinary `layer(x)` call instead.
+- `linear` (`dense`, `pointwise`) fuses the bias into the product. For the ViT-S/16 encoder
+  (batch 8), Keras' `Dense` (matmul, then a separate bias add that writes a second activation
+  tensor) spent 400 ms per forward in PyTorch ops against 372 ms for `F.linear`, which timm runs.
+  On CPU in float32 it goes further and runs as a oneDNN 1x1 convolution (`_onednn_linear`).
+- `torch_attention` hands strided q/k/v views straight to `F.scaled_dot_product_attention`
+  (Keras' op makes each one contiguous first).
+- `conv2d` runs `F.conv2d` on a channels-last *view* of an NHWC input, with the bias fused (Keras'
+  `ops.conv` copies the input to NCHW and back to channels-last memory, then adds the bias).
+- `standardize_kernel` is timm's own single `F.batch_norm` over the kernel.
+
+The fast paths read variables through `.value`, so autocast (mixed precision) and autograd behave as
+in Keras' own layers; a sublayer with LoRA, quantization or an activation takes its ordinary
+`layer(x)` call instead.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ _TORCH = keras.backend.backend() == "torch"
 
 
 def is_plain(layer) -> bool:
+    """No LoRA, no quantization, no activation: the layer is exactly `x @ kernel + bias`."""
     return (
         not getattr(layer, "lora_enabled", False)
         and getattr(layer, "quantization_mode", None) is None
@@ -33,7 +37,7 @@ def is_plain(layer) -> bool:
 
 
 def dense(layer: keras.layers.Dense, inputs):
-    """`layer(inputs)` for a Keras `Dense` sublayer; one fused `addmm` on torch (see module doc)."""
+    """`layer(inputs)` for a Keras `Dense` sublayer; `linear` with its variables on torch."""
     if _TORCH and layer.built and is_plain(layer):
         return linear(inputs, layer.kernel, layer.bias)
     return layer(inputs)
@@ -46,20 +50,16 @@ def _value(variable):
 def linear(inputs, kernel, bias=None):
     """`inputs @ kernel + bias` over the last axis, `kernel` of shape `(in, out)`."""
     if _TORCH:
+        import torch
         import torch.nn.functional as F
 
         kernel, bias = _value(kernel), None if bias is None else _value(bias)
-        if inputs.device.type == "cpu" and inputs.dtype == kernel.dtype == torch_float32():
+        on_cpu = inputs.device.type == "cpu" and inputs.numel() > 0
+        if on_cpu and inputs.dtype == kernel.dtype == torch.float32:
             return _onednn_linear(inputs, kernel, bias)
         return F.linear(inputs, kernel.T, bias)
     outputs = keras.ops.matmul(inputs, kernel)
     return outputs if bias is None else keras.ops.add(outputs, bias)
-
-
-def torch_float32():
-    import torch
-
-    return torch.float32
 
 
 def _onednn_linear(inputs, kernel, bias):
