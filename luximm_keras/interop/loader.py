@@ -116,6 +116,11 @@ def load_timm_weights(
     ]
     if strict and not report.ok:
         raise ValueError(f"Could not load timm weights into {target.name}; nothing was changed. {report}")
-    for variable, value in staged:
+    # Drop each source view as soon as it is copied: a memory-mapped tensor then leaves the resident
+    # set right away, so the load never holds much more than one extra copy of the checkpoint.
+    staged.reverse()
+    while staged:
+        variable, value = staged.pop()
         variable.assign(value)
+        del value
     return report
