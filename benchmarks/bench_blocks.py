@@ -1,16 +1,21 @@
 """Speed of the blocks and of a ViT-S/16 encoder against timm, per backend, in one run.
 
-    .venv/bin/python benchmarks/bench_blocks.py                 # everything (about 8 minutes here)
+    .venv/bin/python benchmarks/bench_blocks.py                 # everything (about 3 minutes here)
     .venv/bin/python benchmarks/bench_blocks.py --quick         # fewer repeats, no torch.compile
     .venv/bin/python benchmarks/bench_blocks.py --only vit      # just the ViT-S/16 encoder
 
 Each backend runs in its own process. In it, the package's layer and timm's module get the same
 weights and the same input; their forward passes alternate (warm-up first), and the table gives the
-median times and `package / timm`. jax and tensorflow run compiled with XLA (`jax.jit` of the
-layer's `stateless_call`, `tf.function(jit_compile=True)`); torch runs eager and, where it works,
-under `torch.compile`; timm runs eager (and under `torch.compile` for the encoder). Then loading a
-ViT-B/16 `.safetensors` file is timed against timm's `load_state_dict(load_file(...))`, each in a
-fresh process, with its peak resident memory.
+median times, `package / timm` and the largest absolute difference of the outputs. jax and
+tensorflow run compiled with XLA (`jax.jit` of the layer's `stateless_call`,
+`tf.function(jit_compile=True)`); torch runs eager and, for the encoder, under `torch.compile`; timm
+runs eager (and under `torch.compile` for the encoder). In the jax and tensorflow workers PyTorch's
+OpenMP threads wait passively (see `_spawn`). After the table, every row that misses issue 5's
+targets is listed with the reason where it is known.
+
+Then loading a ViT-B/16 `.safetensors` file is timed per backend against timm's
+`load_state_dict(load_file(...))`, each in a fresh process: the second load of two, and the extra
+peak resident memory over the already-resident model.
 """
 
 from __future__ import annotations
@@ -303,6 +308,38 @@ def _spawn(args: list[str], backend: str) -> list[dict]:
     return rows
 
 
+# Issue 5's targets, and why a row known to miss one misses it (measured; see README "Speed").
+VIT_TARGET = {"tensorflow": 0.95, "jax": 0.95, "torch": 1.05}
+BLOCK_TARGET = 1.1
+LOAD_TIME_TARGET, LOAD_MEMORY_TARGET = 1.5, 1.1
+KNOWN_GAPS = {
+    ("LayerNorm2D", "tensorflow"): "tensorflow's XLA:CPU runs this fused reduction slower than jax's XLA runs "
+    "the same package code (jax ~0.6 ms); Keras' op and ops.moments were slower still on tensorflow",
+}
+LOAD_GAP = ("every Linear/conv weight is transposed into Keras' layout, a strided copy of ~326 MB (jax and "
+            "tensorflow into new buffers), where timm copies each tensor as stored into its resident parameters")
+
+
+def _print_targets(rows):
+    print("\nTargets (issue 5):")
+    for r in rows:
+        if "error" in r or r["timm_path"] != "eager":
+            continue
+        block = r["name"].split()[0]
+        if r["name"].startswith("ViT-S/16"):
+            if r["path"] == "torch.compile":
+                continue
+            target = VIT_TARGET[r["backend"]]
+        else:
+            target = BLOCK_TARGET
+        if r["ratio"] > target:
+            why = KNOWN_GAPS.get((block, r["backend"]), "not a known gap: rerun (run-to-run spread here is about 10%)")
+            print(f"  MISSED {r['name']} on {r['backend']}: {r['ratio']:.2f} > {target} by "
+                  f"{100 * (r['ratio'] / target - 1):.0f}%; {why}")
+    met = [r for r in rows if "error" not in r and r["timm_path"] == "eager"]
+    print(f"  {len(met)} rows checked against <= {BLOCK_TARGET} (blocks) and the ViT targets {VIT_TARGET}.")
+
+
 def _print_table(rows):
     print(f"{'block':<44} {'backend':<10} {'package path':<26} {'timm path':<14} "
           f"{'pkg ms':>8} {'timm ms':>8} {'ratio':>6} {'max err':>8}")
@@ -332,6 +369,7 @@ def main() -> int:
             only = repr(args.only)
             rows += _spawn([f"worker({repeats}, {only}, {torch_compile})"], backend)
         _print_table(rows)
+        _print_targets(rows)
 
     if args.only in (None, "load"):
         import torch
@@ -358,6 +396,11 @@ def main() -> int:
                 ratio = r["seconds"] / timm_row["seconds"] if "seconds" in timm_row else float("nan")
                 print(f"  {name:<22} {r['seconds']:.3f} s ({r['first_s']:.3f} s)  x{ratio:.1f} timm   "
                       f"extra peak {r['extra_peak_mb']:.0f} MB = {r['extra_peak_mb'] / size_mb:.2f} x checkpoint")
+                if r.get("side") != "timm":
+                    if ratio > LOAD_TIME_TARGET:
+                        print(f"    MISSED time target <= {LOAD_TIME_TARGET}x timm by {ratio / LOAD_TIME_TARGET:.1f}x: {LOAD_GAP}")
+                    if r["extra_peak_mb"] > LOAD_MEMORY_TARGET * size_mb:
+                        print(f"    MISSED memory target: more than {LOAD_MEMORY_TARGET} x the checkpoint held")
     return 0
 
 

@@ -67,7 +67,7 @@ def _onednn_linear(inputs, kernel, bias):
     oneDNN instead of the BLAS behind `F.linear` (MKL). On this project's 2-core AMD EPYC machine
     that halved the time of ViT-S's linears (8x197x384 @ 384x1152: 3.1 ms against 6.6 ms; 384x1536:
     5.5 against 8.5; 1536x384: 4.2 against 8.5); MKL is known to take slow code paths on AMD CPUs.
-    The result is the same float32 sum in another order (within 1e-6 relative)."""
+    The result is the same float32 sum in another order (about 1e-6 relative difference)."""
     import torch.nn.functional as F
 
     *leading, in_features = inputs.shape
