@@ -25,6 +25,9 @@ from __future__ import annotations
 import keras
 
 _TORCH = keras.backend.backend() == "torch"
+if _TORCH:  # the torch backend has imported torch already; other backends never need it
+    import torch
+    import torch.nn.functional as F
 
 
 def is_plain(layer) -> bool:
@@ -50,9 +53,6 @@ def _value(variable):
 def linear(inputs, kernel, bias=None):
     """`inputs @ kernel + bias` over the last axis, `kernel` of shape `(in, out)`."""
     if _TORCH:
-        import torch
-        import torch.nn.functional as F
-
         kernel, bias = _value(kernel), None if bias is None else _value(bias)
         on_cpu = inputs.device.type == "cpu" and inputs.numel() > 0
         if on_cpu and inputs.dtype == kernel.dtype == torch.float32:
@@ -68,7 +68,6 @@ def _onednn_linear(inputs, kernel, bias):
     that halved the time of ViT-S's linears (8x197x384 @ 384x1152: 3.1 ms against 6.6 ms; 384x1536:
     5.5 against 8.5; 1536x384: 4.2 against 8.5); MKL is known to take slow code paths on AMD CPUs.
     The result is the same float32 sum in another order (about 1e-6 relative difference)."""
-    import torch.nn.functional as F
 
     *leading, in_features = inputs.shape
     out_features = kernel.shape[-1]
@@ -118,7 +117,6 @@ def conv2d(inputs, kernel, bias=None, *, strides=(1, 1), padding=(0, 0), dilatio
         # equals its channels would get the bias along W (seen with Keras 3.15).
         return keras.ops.add(bias, outputs)
 
-    import torch.nn.functional as F
 
     kh, kw, kernel_in, _ = kernel.shape
     x = inputs.permute(0, 3, 1, 2) if channels_last else inputs  # NCHW shape, channels-last memory
@@ -147,8 +145,6 @@ def standardize_kernel(kernel, eps: float, gain=None):
     """
     kernel = keras.ops.cast(kernel, "float32")
     if _TORCH:
-        import torch.nn.functional as F
-
         flat = kernel.reshape(-1, kernel.shape[-1])
         gain = None if gain is None else keras.ops.cast(gain, "float32")
         return F.batch_norm(flat, None, None, weight=gain, training=True, momentum=0.0, eps=eps).reshape(
@@ -162,8 +158,6 @@ def standardize_kernel(kernel, eps: float, gain=None):
 
 def torch_attention(q, k, v, *, scale: float, bias=None):
     """PyTorch's fused attention for `(B, T, heads, head_dim)` q/k/v; returns the same layout."""
-    import torch
-    import torch.nn.functional as F
 
     q, k, v = (torch.transpose(t, 1, 2) for t in (q, k, v))  # views, no copies
     if bias is not None:
@@ -190,8 +184,6 @@ def spatial_l2_norm(x, axes, safe_sqrt):
     where the norm is zero.
     """
     if _TORCH:
-        import torch
-
         return torch.linalg.vector_norm(x, 2, dim=tuple(axes), keepdim=True)
     return safe_sqrt(keras.ops.sum(keras.ops.square(x), axis=tuple(axes), keepdims=True))
 
