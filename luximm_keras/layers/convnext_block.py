@@ -8,6 +8,7 @@ from __future__ import annotations
 import keras
 
 from luximm_keras._serializable import serializable
+from luximm_keras.layers import fused
 from luximm_keras.layers.drop_path import DropPath
 from luximm_keras.layers.grn_mlp import GlobalResponseNormMlp
 from luximm_keras.layers.mlp import Mlp
@@ -127,7 +128,7 @@ class ConvNeXtBlock(keras.layers.Layer):
         x = self.mlp(self.norm(self.conv_dw(inputs)), training=training)
         if self.gamma is not None:
             x = x * self.gamma
-        return inputs + self.drop_path(x, training=training)
+        return inputs + fused.dropout(self.drop_path, x, training)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import keras
 
 from luximm_keras._serializable import serializable
+from luximm_keras.layers import fused
 from luximm_keras.layers.grn import GlobalResponseNorm
 
 
@@ -84,9 +85,10 @@ class GlobalResponseNormMlp(keras.layers.Layer):
         self.fc2.build(hidden_shape)
 
     def call(self, inputs, training=None):
-        x = self.drop1(self.activation(self.fc1(inputs)), training=training)
+        project = fused.pointwise if self.use_conv else fused.dense
+        x = fused.dropout(self.drop1, self.activation(project(self.fc1, inputs)), training)
         x = self.grn(x)
-        return self.drop2(self.fc2(x), training=training)
+        return fused.dropout(self.drop2, project(self.fc2, x), training)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.out_features or input_shape[-1])

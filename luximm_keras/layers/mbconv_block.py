@@ -9,7 +9,7 @@ import keras
 
 from luximm_keras._serializable import serializable
 from luximm_keras.initializers import kaiming_normal_fan_out
-from luximm_keras.layers import helpers
+from luximm_keras.layers import fused, helpers
 from luximm_keras.layers.batch_norm_act_2d import BatchNormAct2D
 from luximm_keras.layers.downsample_2d import POOL_TYPES, Downsample2D
 from luximm_keras.layers.drop_path import DropPath
@@ -235,7 +235,7 @@ class MbConvBlock(keras.layers.Layer):
         if self.se is not None:
             x = self.se(x)
         x = self.conv3_1x1(x)
-        return self.drop_path(x, training=training) + shortcut
+        return fused.dropout(self.drop_path, x, training) + shortcut
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import keras
 
 from luximm_keras._serializable import serializable
-from luximm_keras.layers import helpers
+from luximm_keras.layers import fused, helpers
 from luximm_keras.layers.drop_path import DropPath
 from luximm_keras.layers.group_norm_act import GroupNormAct
 from luximm_keras.layers.std_conv import StdConv2D
@@ -139,7 +139,7 @@ class PreActBottleneck(keras.layers.Layer):
         x = self.conv1(x_preact)
         x = self.conv2(self.norm2(x))
         x = self.conv3(self.norm3(x))
-        return self.drop_path(x, training=training) + shortcut
+        return fused.dropout(self.drop_path, x, training) + shortcut
 
     def compute_output_shape(self, input_shape):
         shape = list(self.conv2.compute_output_shape(tuple(input_shape)))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import keras
 
 from luximm_keras._serializable import serializable
-from luximm_keras.layers import helpers
+from luximm_keras.layers import fused, helpers
 from luximm_keras.layers.downsample_2d import POOL_TYPES, Downsample2D
 from luximm_keras.layers.drop_path import DropPath
 from luximm_keras.layers.layer_scale_2d import LayerScale2D
@@ -168,12 +168,12 @@ class TransformerBlock2D(keras.layers.Layer):
         y = self.attn(x, training=training)
         if self.ls1 is not None:
             y = self.ls1(y)
-        x = shortcut + self.drop_path1(y, training=training)
-        y = self.mlp_drop(self.activation(self.mlp_fc1(self.norm2(x))), training=training)
-        y = self.mlp_fc2(y)
+        x = shortcut + fused.dropout(self.drop_path1, y, training)
+        y = self.activation(fused.pointwise(self.mlp_fc1, self.norm2(x)))
+        y = fused.pointwise(self.mlp_fc2, fused.dropout(self.mlp_drop, y, training))
         if self.ls2 is not None:
             y = self.ls2(y)
-        return x + self.drop_path2(y, training=training)
+        return x + fused.dropout(self.drop_path2, y, training)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
