@@ -12,7 +12,6 @@ seconds, and the first JAX build compiles an initializer per variable shape.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -40,18 +39,29 @@ from luximm_keras.models.pretrained import timm_shapes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf  # noqa: E402  (the shared Keras conformance checks, tests/layers/conformance.py)
+from model_checks import (  # noqa: E402  (tests/models/model_checks.py)
+    NOISE,
+    assert_block_close,
+    nchw,
+    numpy_state,
+    predict,
+    randomized,
+    slow_on_jax,
+    timm_outputs,
+)
 
-BACKEND = keras.backend.backend()
 NAME = "coatnet_0_rw_224"
 LOGIT_ATOL = 1e-4
 FEATURE_TOL = dict(rtol=1e-4, atol=1e-5)
-NOISE = 0.02
 # timm initialises the relative-position tables at std 0.02, where even negating one moves the logits
 # by only ~4e-5: they get trained-like magnitudes instead, so that a misplaced entry shows.
 REL_POS_NOISE = 1.0
-# Eager JAX compiles every op on its first shapes: tests on shapes of their own cost several times more
-# there than elsewhere, so they are slow on JAX only.
-slow_on_jax = pytest.mark.slow if BACKEND == "jax" else (lambda test: test)
+
+
+def noise(name: str) -> float:
+    return REL_POS_NOISE if name.endswith("relative_position_bias_table") else NOISE
+
+
 # Negating any of these must move the logits well past the tolerance: a depthwise conv of an MBConv
 # stage, a relative-position table and a shortcut projection of the transformer stages.
 FLIPPED_KEYS = [
@@ -59,53 +69,6 @@ FLIPPED_KEYS = [
     "stages.2.blocks.1.attn.rel_pos.relative_position_bias_table",
     "stages.3.blocks.0.shortcut.expand.weight",
 ]
-
-
-def to_numpy(x) -> np.ndarray:
-    if hasattr(x, "detach"):
-        x = x.detach()
-    return np.asarray(keras.ops.convert_to_numpy(x))
-
-
-def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """Whole-model inference: on JAX through Keras' jitted `predict` (eager JAX compiles each op on
-    its first shapes, ~5x slower on a first call than compiling the graph once), elsewhere a call."""
-    if BACKEND == "jax":
-        return model.predict(images, batch_size=len(images), verbose=0)
-    return to_numpy(model(images))
-
-
-def randomized(make: Callable[[], torch.nn.Module], seed: int = 0) -> torch.nn.Module:
-    """`make()` under a fixed seed, then NOISE * N(0, 1) added to every parameter (REL_POS_NOISE to
-    the relative-position tables) and random running statistics in every BatchNorm, so that no tensor
-    keeps a value (0, 1) at which a wrong mapping could go unnoticed."""
-    torch.manual_seed(seed)
-    module = make()  # timm's own random init, seeded too
-    with torch.no_grad():
-        for name, param in module.named_parameters():
-            noise = REL_POS_NOISE if name.endswith("relative_position_bias_table") else NOISE
-            param.add_(noise * torch.randn_like(param))
-        for m in module.modules():
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                m.running_mean.copy_(0.1 * torch.randn_like(m.running_mean))
-                m.running_var.copy_(torch.empty_like(m.running_var).uniform_(0.5, 2.0))
-    return module.eval()
-
-
-def assert_block_close(got: np.ndarray, expected: np.ndarray, name: str) -> None:
-    """float32 against float32: rtol 1e-5, and an absolute slack of a few float32 steps of the
-    output's largest value (residual blocks reach ~10 here; one step there is 1e-6)."""
-    assert got.shape == expected.shape, name
-    scale = max(1.0, float(np.abs(expected).max()))
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=4e-6 * scale, err_msg=name)
-
-
-def numpy_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
-    return {k: v.detach().cpu().numpy().copy() for k, v in module.state_dict().items()}
-
-
-def nchw(x: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(x).permute(0, 3, 1, 2)
 
 
 @dataclass
@@ -118,12 +81,9 @@ class Oracle:
 
 @pytest.fixture(scope="module")
 def oracle() -> Oracle:
-    model = randomized(lambda: timm.create_model(NAME, pretrained=False))
+    model = randomized(lambda: timm.create_model(NAME, pretrained=False), noise=noise)
     images = np.random.default_rng(0).standard_normal((2, 224, 224, 3)).astype("float32")
-    with torch.no_grad():
-        features = model.forward_features(nchw(images))
-        logits = model.forward_head(features).numpy()
-        pooled = model.forward_head(features, pre_logits=True).numpy()
+    logits, pooled = timm_outputs(model, nchw(images))
     return Oracle(numpy_state(model), images, logits, pooled)
 
 
@@ -160,14 +120,14 @@ TRANSFORMER_CASES = {
 
 
 def _compare_block(make_timm_block, block, in_chs, name):
-    timm_block = randomized(make_timm_block)
+    timm_block = randomized(make_timm_block, noise=noise)
     x = np.random.default_rng(1).standard_normal((2, 8, 12, in_chs)).astype("float32")
     block.build(x.shape)
     report = load_timm_weights(block, numpy_state(timm_block))
     assert report.ok, f"{name}: {report.describe()}"
     with torch.no_grad():
         expected = timm_block(nchw(x)).permute(0, 2, 3, 1).numpy()
-    assert_block_close(to_numpy(block(x)), expected, name)
+    assert_block_close(cf.to_numpy(block(x)), expected, name)
 
 
 @slow_on_jax

@@ -18,7 +18,6 @@ seconds, and the first JAX build compiles an initializer per variable shape.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -45,63 +44,21 @@ from luximm_keras.models import resnetv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf  # noqa: E402  (the shared Keras conformance checks, tests/layers/conformance.py)
+from model_checks import (  # noqa: E402  (tests/models/model_checks.py)
+    assert_block_close,
+    nchw,
+    numpy_state,
+    predict,
+    randomized,
+    slow_on_jax,
+    timm_outputs,
+)
 
-BACKEND = keras.backend.backend()
 NAME = "resnetv2_50x1_bit"
 LOGIT_ATOL = 1e-4
 FEATURE_TOL = dict(rtol=1e-4, atol=1e-5)
-NOISE = 0.02
-# Eager JAX compiles every op on its first shapes: tests on shapes of their own cost several times more
-# there than elsewhere, so they are slow on JAX only.
-slow_on_jax = pytest.mark.slow if BACKEND == "jax" else (lambda test: test)
 # A mid-network conv: negating it must move the logits well past the tolerance.
 FLIPPED_KEY = "stages.2.blocks.3.conv2.weight"
-
-
-def to_numpy(x) -> np.ndarray:
-    if hasattr(x, "detach"):
-        x = x.detach()
-    return np.asarray(keras.ops.convert_to_numpy(x))
-
-
-def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """Whole-model inference: on JAX through Keras' jitted `predict` (eager JAX compiles each op on
-    its first shapes, ~5x slower on a first call than compiling the graph once), elsewhere a call."""
-    if BACKEND == "jax":
-        return model.predict(images, batch_size=len(images), verbose=0)
-    return to_numpy(model(images))
-
-
-def randomized(make: Callable[[], torch.nn.Module], seed: int = 0) -> torch.nn.Module:
-    """`make()` under a fixed seed, then NOISE * N(0, 1) added to every parameter and random running
-    statistics in every BatchNorm, so that no tensor keeps a value (0, 1) at which a wrong mapping
-    could go unnoticed."""
-    torch.manual_seed(seed)
-    module = make()  # timm's own random init, seeded too
-    with torch.no_grad():
-        for param in module.parameters():
-            param.add_(NOISE * torch.randn_like(param))
-        for m in module.modules():
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                m.running_mean.copy_(0.1 * torch.randn_like(m.running_mean))
-                m.running_var.copy_(torch.empty_like(m.running_var).uniform_(0.5, 2.0))
-    return module.eval()
-
-
-def assert_block_close(got: np.ndarray, expected: np.ndarray, name: str) -> None:
-    """float32 against float32: rtol 1e-5, and an absolute slack of a few float32 steps of the
-    output's largest value (residual blocks reach ~10 here; one step there is 1e-6)."""
-    assert got.shape == expected.shape, name
-    scale = max(1.0, float(np.abs(expected).max()))
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=4e-6 * scale, err_msg=name)
-
-
-def numpy_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
-    return {k: v.detach().cpu().numpy().copy() for k, v in module.state_dict().items()}
-
-
-def nchw(x: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(x).permute(0, 3, 1, 2)
 
 
 @dataclass
@@ -112,14 +69,6 @@ class Oracle:
     pooled: np.ndarray
     logits64: np.ndarray  # timm's forward in float64, same weights and images
     pooled64: np.ndarray
-
-
-def timm_outputs(model: torch.nn.Module, images: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    with torch.no_grad():
-        features = model.forward_features(images)
-        logits = model.forward_head(features)
-        pooled = model.forward_head(features, pre_logits=True)
-    return logits.numpy(), pooled.numpy()
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +127,7 @@ def test_preact_bottleneck_matches_timm():
         assert load_timm_weights(block, numpy_state(timm_block)).ok, case
         with torch.no_grad():
             expected = timm_block(nchw(x)).permute(0, 2, 3, 1).numpy()
-        assert_block_close(to_numpy(block(x)), expected, case)
+        assert_block_close(cf.to_numpy(block(x)), expected, case)
 
 
 @slow_on_jax
@@ -190,7 +139,7 @@ def test_group_norm_act_matches_timm():
     assert load_timm_weights(norm, numpy_state(timm_norm)).ok
     with torch.no_grad():
         expected = timm_norm(nchw(x)).permute(0, 2, 3, 1).numpy()
-    assert_block_close(to_numpy(norm(x)), expected, "GroupNormAct")
+    assert_block_close(cf.to_numpy(norm(x)), expected, "GroupNormAct")
 
 
 def test_preact_bottleneck_refuses_a_width_change_without_projection():

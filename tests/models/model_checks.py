@@ -1,0 +1,77 @@
+"""What the tests of the block-built models (test_coatnet.py, test_resnetv2.py) share: perturbed timm
+modules, their outputs, and the block tolerance.
+
+Imported by name: pytest puts this folder on `sys.path` for the test files in it (no `__init__.py`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import keras
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
+import conformance as cf  # noqa: E402  (the shared Keras conformance checks, tests/layers/conformance.py)
+
+BACKEND = keras.backend.backend()
+# Eager JAX compiles every op on its first shapes: tests on shapes of their own cost several times more
+# there than elsewhere, so they are slow on JAX only.
+slow_on_jax = pytest.mark.slow if BACKEND == "jax" else (lambda test: test)
+NOISE = 0.02
+
+
+def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    """Whole-model inference: on JAX through Keras' jitted `predict` (eager JAX compiles each op on
+    its first shapes, ~5x slower on a first call than compiling the graph once), elsewhere a call."""
+    if BACKEND == "jax":
+        return model.predict(images, batch_size=len(images), verbose=0)
+    return cf.to_numpy(model(images))
+
+
+def randomized(
+    make: Callable[[], torch.nn.Module], seed: int = 0, noise: Callable[[str], float] = lambda name: NOISE
+) -> torch.nn.Module:
+    """`make()` under a fixed seed, then `noise(name)` * N(0, 1) added to every parameter (NOISE
+    unless told otherwise) and random running statistics in every BatchNorm, so that no tensor keeps a
+    value (0, 1) at which a wrong mapping could go unnoticed."""
+    torch.manual_seed(seed)
+    module = make()  # timm's own random init, seeded too
+    with torch.no_grad():
+        for name, param in module.named_parameters():
+            param.add_(noise(name) * torch.randn_like(param))
+        for m in module.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                m.running_mean.copy_(0.1 * torch.randn_like(m.running_mean))
+                m.running_var.copy_(torch.empty_like(m.running_var).uniform_(0.5, 2.0))
+    return module.eval()
+
+
+def assert_block_close(got: np.ndarray, expected: np.ndarray, name: str) -> None:
+    """float32 against float32: rtol 1e-5, and an absolute slack of a few float32 steps of the
+    output's largest value (residual blocks reach ~10 here; one step there is 1e-6)."""
+    assert got.shape == expected.shape, name
+    scale = max(1.0, float(np.abs(expected).max()))
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=4e-6 * scale, err_msg=name)
+
+
+def numpy_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
+    return {k: v.detach().cpu().numpy().copy() for k, v in module.state_dict().items()}
+
+
+def nchw(x: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(x).permute(0, 3, 1, 2)
+
+
+def timm_outputs(model: torch.nn.Module, images: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """timm's logits and pooled (pre-logits) features of one forward."""
+    with torch.no_grad():
+        features = model.forward_features(images)
+        logits = model.forward_head(features)
+        pooled = model.forward_head(features, pre_logits=True)
+    return logits.numpy(), pooled.numpy()
