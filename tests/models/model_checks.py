@@ -24,6 +24,13 @@ BACKEND = keras.backend.backend()
 # there than elsewhere, so they are slow on JAX only.
 slow_on_jax = pytest.mark.slow if BACKEND == "jax" else (lambda test: test)
 NOISE = 0.02
+# Whole models against timm, float32: logits to 1e-4 absolute, pooled features to rtol 1e-4.
+LOGITS_ATOL = 1e-4
+FEATURES_TOL = dict(rtol=1e-4, atol=1e-5)
+
+
+def assert_logits_match(ours, reference):
+    np.testing.assert_allclose(ours, reference, rtol=0, atol=LOGITS_ATOL)
 
 
 def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:

@@ -40,6 +40,8 @@ from luximm_keras.models.pretrained import timm_shapes
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf  # noqa: E402  (the shared Keras conformance checks, tests/layers/conformance.py)
 from model_checks import (  # noqa: E402  (tests/models/model_checks.py)
+    FEATURES_TOL,
+    LOGITS_ATOL,
     NOISE,
     assert_block_close,
     nchw,
@@ -51,8 +53,6 @@ from model_checks import (  # noqa: E402  (tests/models/model_checks.py)
 )
 
 NAME = "coatnet_0_rw_224"
-LOGIT_ATOL = 1e-4
-FEATURE_TOL = dict(rtol=1e-4, atol=1e-5)
 # timm initialises the relative-position tables at std 0.02, where even negating one moves the logits
 # by only ~4e-5: they get trained-like magnitudes instead, so that a misplaced entry shows.
 REL_POS_NOISE = 1.0
@@ -263,7 +263,7 @@ def test_every_timm_key_is_loaded_strictly(loaded, oracle):
 def test_logits_match_timm(keras_logits, oracle):
     assert keras_logits.shape == oracle.logits.shape == (2, 1000)
     error = np.abs(keras_logits - oracle.logits).max()
-    assert error <= LOGIT_ATOL, f"max |keras - timm| = {error:.3g} (logits up to {np.abs(oracle.logits).max():.3g})"
+    assert error <= LOGITS_ATOL, f"max |keras - timm| = {error:.3g} (logits up to {np.abs(oracle.logits).max():.3g})"
 
 
 def test_pooled_features_match_timm(oracle):
@@ -273,7 +273,7 @@ def test_pooled_features_match_timm(oracle):
     assert load_timm_weights(model, state, strict=True).ok
     pooled = predict(model, oracle.images)
     assert pooled.shape == oracle.pooled.shape == (2, 768)
-    np.testing.assert_allclose(pooled, oracle.pooled, **FEATURE_TOL)
+    np.testing.assert_allclose(pooled, oracle.pooled, **FEATURES_TOL)
 
 
 def test_a_flipped_weight_fails_the_comparison(loaded, oracle):
@@ -287,7 +287,7 @@ def test_a_flipped_weight_fails_the_comparison(loaded, oracle):
         finally:
             report = load_timm_weights(model, {key: original}, strict=False)
             assert report.loaded == [key]
-    weak = {key: f"{error:.3g}" for key, error in errors.items() if not error > 10 * LOGIT_ATOL}
+    weak = {key: f"{error:.3g}" for key, error in errors.items() if not error > 10 * LOGITS_ATOL}
     assert not weak, f"negating these moved the logits by only: {weak}"
 
 
@@ -317,7 +317,7 @@ def test_in_chans_1_matches_timm_adapted_checkpoint(oracle):
     with torch.no_grad():
         expected = timm_model(nchw(images)).numpy()
     error = np.abs(predict(model, images) - expected).max()
-    assert error <= LOGIT_ATOL, f"max |keras - timm| = {error:.3g}"
+    assert error <= LOGITS_ATOL, f"max |keras - timm| = {error:.3g}"
 
 
 @slow_on_jax
@@ -345,7 +345,7 @@ def test_img_size_matches_timm_pretrained_adaptation(oracle):
     with torch.no_grad():
         expected = timm_model(nchw(images)).numpy()
     error = np.abs(predict(model, images) - expected).max()
-    assert error <= LOGIT_ATOL, f"max |keras - timm| = {error:.3g}"
+    assert error <= LOGITS_ATOL, f"max |keras - timm| = {error:.3g}"
 
 
 @pytest.mark.slow

@@ -45,6 +45,8 @@ from luximm_keras.models import resnetv2
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf  # noqa: E402  (the shared Keras conformance checks, tests/layers/conformance.py)
 from model_checks import (  # noqa: E402  (tests/models/model_checks.py)
+    FEATURES_TOL,
+    LOGITS_ATOL,
     assert_block_close,
     nchw,
     numpy_state,
@@ -55,8 +57,6 @@ from model_checks import (  # noqa: E402  (tests/models/model_checks.py)
 )
 
 NAME = "resnetv2_50x1_bit"
-LOGIT_ATOL = 1e-4
-FEATURE_TOL = dict(rtol=1e-4, atol=1e-5)
 # A mid-network conv: negating it must move the logits well past the tolerance.
 FLIPPED_KEY = "stages.2.blocks.3.conv2.weight"
 
@@ -208,9 +208,9 @@ def test_every_timm_key_is_loaded_strictly(loaded, oracle):
 def test_logits_match_timm(keras_logits, oracle):
     assert keras_logits.shape == oracle.logits.shape == (2, 1000)
     error = np.abs(keras_logits - oracle.logits).max()
-    assert error <= LOGIT_ATOL, f"max |keras - timm| = {error:.3g} (logits up to {np.abs(oracle.logits).max():.3g})"
+    assert error <= LOGITS_ATOL, f"max |keras - timm| = {error:.3g} (logits up to {np.abs(oracle.logits).max():.3g})"
     error64 = np.abs(keras_logits - oracle.logits64).max()
-    assert error64 <= LOGIT_ATOL, f"max |keras - timm float64| = {error64:.3g}"
+    assert error64 <= LOGITS_ATOL, f"max |keras - timm float64| = {error64:.3g}"
 
 
 def test_pooled_features_match_timm(oracle):
@@ -220,8 +220,8 @@ def test_pooled_features_match_timm(oracle):
     assert load_timm_weights(model, state, strict=True).ok
     pooled = predict(model, oracle.images)
     assert pooled.shape == oracle.pooled.shape == (2, 2048)
-    np.testing.assert_allclose(pooled, oracle.pooled64, **FEATURE_TOL)
-    np.testing.assert_allclose(pooled, oracle.pooled, rtol=0, atol=LOGIT_ATOL)
+    np.testing.assert_allclose(pooled, oracle.pooled64, **FEATURES_TOL)
+    np.testing.assert_allclose(pooled, oracle.pooled, rtol=0, atol=LOGITS_ATOL)
 
 
 def test_a_flipped_weight_fails_the_comparison(loaded, oracle):
@@ -233,7 +233,7 @@ def test_a_flipped_weight_fails_the_comparison(loaded, oracle):
     finally:
         report = load_timm_weights(model, {FLIPPED_KEY: original}, strict=False)
         assert report.loaded == [FLIPPED_KEY]
-    assert error > 10 * LOGIT_ATOL, f"negating {FLIPPED_KEY} moved the logits by only {error:.3g}"
+    assert error > 10 * LOGITS_ATOL, f"negating {FLIPPED_KEY} moved the logits by only {error:.3g}"
 
 
 def test_keras_file_round_trip(loaded, keras_logits, oracle, tmp_path):
@@ -262,7 +262,7 @@ def test_in_chans_1_matches_timm_adapted_checkpoint(oracle):
     with torch.no_grad():
         expected = timm_model(nchw(images)).numpy()
     error = np.abs(predict(model, images) - expected).max()
-    assert error <= LOGIT_ATOL, f"max |keras - timm| = {error:.3g}"
+    assert error <= LOGITS_ATOL, f"max |keras - timm| = {error:.3g}"
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from luximm_keras.layers.patch_embed import PatchEmbed
 from luximm_keras.layers.vit_block import ViTBlock
 from luximm_keras.models import create_model, list_models, model_entry
 from luximm_keras.models.vit import VIT_CONFIGS, checkpoint_filter_fn
+from model_checks import FEATURES_TOL, assert_logits_match  # tests/models/model_checks.py
 from luximm_keras.verification.models import (
     perturbed_timm_model,
     predict,
@@ -30,34 +31,6 @@ from luximm_keras.verification.models import (
 
 SMALLEST = "vit_tiny_patch16_224"
 LARGER = sorted(set(VIT_CONFIGS) - {SMALLEST})
-LOGITS_ATOL = 1e-4
-FEATURES_TOL = dict(rtol=1e-4, atol=1e-5)
-
-
-def assert_logits_match(ours, reference):
-    np.testing.assert_allclose(ours, reference, rtol=0, atol=LOGITS_ATOL)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return perturbed_timm_model(SMALLEST)
-
-
-@pytest.fixture(scope="module")
-def state(reference):
-    return timm_state_dict(reference)
-
-
-@pytest.fixture(scope="module")
-def images():
-    return random_images(2, 224)
-
-
-@pytest.fixture(scope="module")
-def loaded(state):
-    """Our model with timm's weights, and the load report."""
-    model = create_model(SMALLEST)
-    return model, load_timm_weights(model, state, strict=True)
 
 
 def test_every_variant_is_registered_and_layers_are_named_after_timm_modules(loaded):
