@@ -127,12 +127,6 @@ def _compiled_forward(layer, backend: str):
     return forward, "eager"
 
 
-def _to_backend(array, backend):
-    import keras
-
-    return keras.ops.convert_to_tensor(array)
-
-
 def _block_until_ready(y, backend):
     if backend == "jax":
         y.block_until_ready()
@@ -181,7 +175,7 @@ def worker(repeats: int, only: str | None, torch_compile: bool) -> None:
             prepared = prepare(case)
             load_timm_weights(prepared.keras_layer, prepared.state)
             forward, label = _compiled_forward(prepared.keras_layer, backend)
-            x_keras = _to_backend(prepared.inputs, backend)
+            x_keras = keras.ops.convert_to_tensor(prepared.inputs)
             x_timm = torch.from_numpy(prepared.inputs)
             if case.spatial:
                 x_timm = x_timm.permute(0, 3, 1, 2).contiguous()
@@ -199,7 +193,7 @@ def worker(repeats: int, only: str | None, torch_compile: bool) -> None:
         timm_blocks, encoder = _vit_s_encoder()
         x = np.random.default_rng(0).standard_normal((8, 197, 384)).astype("float32")
         x_timm = torch.from_numpy(x)
-        x_keras = _to_backend(x, backend)
+        x_keras = keras.ops.convert_to_tensor(x)
         variants = [_compiled_forward(encoder, backend)]
         if backend == "torch" and torch_compile:
             compiled = torch.compile(lambda t: encoder(t))
@@ -262,29 +256,12 @@ def load_worker(side: str, path: str) -> None:
         import keras
 
         from luximm_keras.interop import load_timm_weights
-
-        target = _keras_vit_b()
-        row = _measure_load(lambda: load_timm_weights(target, path, strict=False))
-        row["backend"] = keras.backend.backend()
-    print(json.dumps(dict(row, side=side)), flush=True)
-
-
-def _keras_vit_b():
-    """ViT-B/16 from the package: the whole model when the registry has it, else its 12 blocks."""
-    try:
         from luximm_keras.models import create_model
 
-        return create_model("vit_base_patch16_224")
-    except (ImportError, ValueError):
-        import keras
-
-        from luximm_keras import layers as lx
-
-        inputs = keras.Input((197, 768))
-        x = inputs
-        for i in range(12):
-            x = lx.ViTBlock(768, num_heads=12, name=f"blocks__{i}")(x)
-        return keras.Model(inputs, x)
+        target = create_model("vit_base_patch16_224")
+        row = _measure_load(lambda: load_timm_weights(target, path, strict=True))
+        row["backend"] = keras.backend.backend()
+    print(json.dumps(dict(row, side=side)), flush=True)
 
 
 # ----------------------------------------------------------------------------------------------

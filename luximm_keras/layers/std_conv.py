@@ -20,8 +20,9 @@ def _standardize_padding(padding, kernel_size, strides, dilation_rate):
     if isinstance(padding, str):
         mode = padding.lower()
         if mode == "same":
-            # timm's StdConv2dSame pads dynamically like TF ("SAME", extra pixel at the end); Keras'
-            # "same" is exactly that on every backend (checked against timm's `pad_same` in the tests).
+            # timm's StdConv2dSame pads dynamically like TF ("SAME", extra pixel at the end): Keras'
+            # "same" on jax/tensorflow, `fused.same_padding` on torch (both checked against timm's
+            # `pad_same` in the tests).
             return "same"
         if mode == "valid":
             return (0, 0)
