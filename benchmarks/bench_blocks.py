@@ -48,16 +48,18 @@ def _bench_cases():
     from timm.layers.grn import GlobalResponseNorm as TimmGRN
 
     from luximm_keras import layers as lx
+    from luximm_keras.models.maxxvit import RelPosAttention2D
+    from luximm_keras.models.vision_transformer import ViTBlock
     from luximm_keras.verification.cases import NFNET_GELU_GAMMA, BlockCase
 
     norm = partial(torch.nn.LayerNorm, eps=1e-6)
     blocks = [
         BlockCase("StdConv2D 3x3 256->256 @28 s1", "StdConv2D",
                   lambda: tl.StdConv2d(256, 256, 3, padding=1, eps=1e-8),
-                  lambda: lx.StdConv2D(256, 3, padding=1, eps=1e-8), (8, 28, 28, 256)),
+                  lambda: lx.StdConv2D(256, 3, padding=1, epsilon=1e-8), (8, 28, 28, 256)),
         BlockCase("ScaledStdConv2D 3x3 s2 same 128->256 @56", "ScaledStdConv2D",
                   lambda: tl.ScaledStdConv2dSame(128, 256, 3, stride=2, gamma=NFNET_GELU_GAMMA, eps=1e-5),
-                  lambda: lx.ScaledStdConv2D(256, 3, strides=2, padding="same", gamma=NFNET_GELU_GAMMA, eps=1e-5),
+                  lambda: lx.ScaledStdConv2D(256, 3, strides=2, padding="same", gamma=NFNET_GELU_GAMMA, epsilon=1e-5),
                   (8, 56, 56, 128)),
         BlockCase("LayerNorm2D 96 @56", "LayerNorm2D", lambda: tl.LayerNorm2d(96),
                   lambda: lx.LayerNorm2D(), (8, 56, 56, 96)),
@@ -73,11 +75,11 @@ def _bench_cases():
                   lambda: lx.MultiHeadSelfAttention(384, num_heads=6), (8, 197, 384), spatial=False),
         BlockCase("ViTBlock 384/6 T=197", "ViTBlock",
                   lambda: vit.Block(384, 6, qkv_bias=True, norm_layer=norm),
-                  lambda: lx.ViTBlock(384, num_heads=6), (8, 197, 384), spatial=False),
+                  lambda: ViTBlock(384, num_heads=6), (8, 197, 384), spatial=False),
         BlockCase("RelPosAttention2D 256 dh32 14x14", "RelPosAttention2D",
                   lambda: maxxvit.Attention2d(256, 256, dim_head=32, expand_first=False,
                                               rel_pos_cls=partial(tl.RelPosBias, window_size=(14, 14))),
-                  lambda: lx.RelPosAttention2D(256, 256, dim_head=32, window_size=(14, 14)), (8, 14, 14, 256)),
+                  lambda: RelPosAttention2D(256, 256, dim_head=32, window_size=(14, 14)), (8, 14, 14, 256)),
     ]
     return blocks
 
@@ -87,15 +89,15 @@ def _vit_s_encoder():
     import timm
     import keras
 
-    from luximm_keras import layers as lx
     from luximm_keras.interop import load_timm_weights
+    from luximm_keras.models.vision_transformer import ViTBlock
 
     model = timm.create_model("vit_small_patch16_224", pretrained=False).eval()
     timm_blocks = model.blocks
     inputs = keras.Input((197, 384))
     x = inputs
     for i in range(12):
-        x = lx.ViTBlock(384, num_heads=6, name=f"blocks__{i}")(x)
+        x = ViTBlock(384, num_heads=6, name=f"blocks__{i}")(x)
     encoder = keras.Model(inputs, x, name="vit_s16_encoder")
     load_timm_weights(encoder, {f"blocks.{k}": v for k, v in timm_blocks.state_dict().items()})
     return timm_blocks, encoder

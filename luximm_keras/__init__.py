@@ -1,22 +1,14 @@
-"""luximm_keras: timm's building blocks as Keras 3 layers that load timm's weights and give timm's
-numbers on TensorFlow, JAX and PyTorch.
+"""luximm_keras: timm's building blocks and models as Keras 3 layers and models that load timm's
+weights and give timm's numbers on TensorFlow, JAX and PyTorch.
 
-The subpackages (`layers`, `initializers`, `interop`) import Keras, and so the backend that
-`KERAS_BACKEND` names, when first used; importing `luximm_keras` alone (e.g. for the console script)
-does not. The package never imports torchvision or timm. Where timm is used in the same process
-(tests, `luximm-keras verify`), import timm or torch first: importing TensorFlow before torchvision
-crashes the interpreter.
+Importing the package imports Keras (and so the backend that `KERAS_BACKEND` names) and registers
+every serializable class, so `keras.saving.load_model` reads any `.keras` file the package wrote.
+The package never imports torchvision or timm. Where timm is used in the same process, import timm
+(or torch) first: importing TensorFlow before torchvision crashes the interpreter.
 """
-
-import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("initializers", "interop", "layers")
-__all__ = ["__version__", *_SUBMODULES]
+from luximm_keras import initializers, interop, layers, models  # noqa: E402  (registers every class)
 
-
-def __getattr__(name):
-    if name in _SUBMODULES:
-        return importlib.import_module(f"luximm_keras.{name}")
-    raise AttributeError(f"module 'luximm_keras' has no attribute {name!r}")
+__all__ = ["__version__", "initializers", "interop", "layers", "models"]

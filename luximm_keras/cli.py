@@ -3,12 +3,15 @@
 `luximm-keras verify`: for each backend, in its own process, build every block, load its weights from
 timm's module, and print block, backend, max abs error against timm, and the time of both.
 `luximm-keras verify --model NAME`: the same for a whole model's logits.
-`luximm-keras convert CHECKPOINT --model NAME -o model.keras`: a timm checkpoint as a `.keras` file.
+`luximm-keras convert CHECKPOINT --model NAME[.TAG] -o model.keras`: a timm checkpoint as a `.keras`
+file (`--num-classes N` for a new head, as timm's pretrained loading gives one).
+`luximm-keras list-models [PATTERN] [--pretrained]`: the names `convert` and `create_model` know.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -71,9 +74,9 @@ def _table(rows: list[dict]) -> str:
 
 
 def verify(backends, repeats: int, model: str | None = None) -> int:
-    try:
-        import timm  # noqa: F401  (the oracle; only checked here, imported by each worker)
-    except ImportError:
+    # Only looked for: importing timm here, after this package imported Keras (and maybe TensorFlow),
+    # could crash the interpreter. Each worker imports it first.
+    if importlib.util.find_spec("timm") is None:
         print("luximm-keras verify needs timm (the oracle): pip install 'luximm-keras[test]'", file=sys.stderr)
         return 2
     if model is None:
@@ -89,7 +92,7 @@ def verify(backends, repeats: int, model: str | None = None) -> int:
     return 1 if failed else 0
 
 
-def convert(checkpoint: str, model_name: str, output: str, num_classes: int, in_chans: int, img_size) -> int:
+def convert(checkpoint: str, model_name: str, output: str, num_classes, in_chans, img_size) -> int:
     import keras
 
     from luximm_keras.models import create_model, load_pretrained
@@ -107,6 +110,7 @@ def convert(checkpoint: str, model_name: str, output: str, num_classes: int, in_
     report = load_pretrained(model, checkpoint, progress=progress)
     model.save(output)
     print(f"{model_name}: {report}; saved {output} (backend {keras.backend.backend()})")
+    print(f"Load it on any backend with: import luximm_keras, keras; model = keras.saving.load_model({output!r})")
     return 0
 
 
@@ -122,17 +126,20 @@ def main(argv=None) -> int:
     verify_parser.add_argument("--model", help="compare this whole model (a create_model name) instead")
     convert_parser = commands.add_parser("convert", help="write a .keras model file from a timm checkpoint")
     convert_parser.add_argument("checkpoint", help=".safetensors, .pth/.bin or .npz file of timm weights")
-    convert_parser.add_argument("--model", required=True, help="timm model name, see list-models")
+    convert_parser.add_argument("--model", required=True, help="timm model name, ARCH or ARCH.TAG (see list-models)")
     convert_parser.add_argument("-o", "--output", required=True, help="the .keras file to write")
-    convert_parser.add_argument("--num-classes", type=int, default=1000)
-    convert_parser.add_argument("--in-chans", type=int, default=3)
+    convert_parser.add_argument("--num-classes", type=int, default=None,
+                                help="classifier width (default: the checkpoint's); another width gets a new head")
+    convert_parser.add_argument("--in-chans", type=int, default=None, help="input channels (default: 3)")
     convert_parser.add_argument("--img-size", type=int, default=None)
-    commands.add_parser("list-models", help="the model names create_model and convert know")
+    list_parser = commands.add_parser("list-models", help="the model names create_model and convert know")
+    list_parser.add_argument("pattern", nargs="?", default="*", help="shell-style pattern, e.g. 'vit_*'")
+    list_parser.add_argument("--pretrained", action="store_true", help="list every ARCH.TAG with weights")
     args = parser.parse_args(argv)
     if args.command == "list-models":
         from luximm_keras.models import list_models
 
-        print("\n".join(list_models()))
+        print("\n".join(list_models(args.pattern, pretrained=args.pretrained)))
         return 0
     if args.command == "convert":
         try:

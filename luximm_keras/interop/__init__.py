@@ -4,7 +4,7 @@ loader checks every shape before it assigns anything."""
 from luximm_keras.interop.export import export_timm_weights
 from luximm_keras.interop.loader import LoadReport, load_timm_weights
 from luximm_keras.interop.plan import Binding, weight_bindings
-from luximm_keras.interop.rules import RULES, register_rule
+from luximm_keras.interop.rules import KERAS_MAPPINGS
 from luximm_keras.interop.sources import read_checkpoint
 from luximm_keras.interop.transforms import (
     adapt_input_conv,
@@ -24,7 +24,7 @@ from luximm_keras.interop.transforms import (
 __all__ = [
     "Binding",
     "LoadReport",
-    "RULES",
+    "KERAS_MAPPINGS",
     "adapt_input_conv",
     "conv1x1_to_dense",
     "dense_to_conv1x1",
@@ -39,7 +39,6 @@ __all__ = [
     "oihw_to_hwio",
     "per_channel_to_vector",
     "read_checkpoint",
-    "register_rule",
     "vector_to_per_channel",
     "weight_bindings",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import keras
@@ -17,12 +17,17 @@ from luximm_keras.interop.sources import read_checkpoint
 class LoadReport:
     """What a load did: timm keys `loaded`; `missing` keys no checkpoint entry fed (with the Keras
     variable); `unexpected` checkpoint keys no variable took; `mismatched` as
-    `(key, expected shape in timm's layout, found shape)`."""
+    `(key, expected shape in timm's layout, found shape)`. Two lists are not problems: `reinitialized`,
+    the model's keys left at their fresh initial values on purpose (a new classifier), and
+    `discarded`, checkpoint keys left out on purpose (the head of a model without one, the layers a
+    `features_only` model prunes)."""
 
     loaded: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     mismatched: list[tuple[str, tuple, tuple]] = field(default_factory=list)
+    reinitialized: list[str] = field(default_factory=list)
+    discarded: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -30,6 +35,10 @@ class LoadReport:
 
     def describe(self) -> str:
         lines = [f"loaded {len(self.loaded)} tensors"]
+        if self.reinitialized:
+            lines.append(f"reinitialized ({len(self.reinitialized)}): " + ", ".join(self.reinitialized))
+        if self.discarded:
+            lines.append(f"discarded ({len(self.discarded)}): " + ", ".join(self.discarded))
         if self.missing:
             lines.append(f"missing ({len(self.missing)}): " + ", ".join(self.missing))
         if self.unexpected:
@@ -51,13 +60,14 @@ def load_timm_weights(
     prefix: str = "",
     strict: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    reinitialized: Collection[str] = (),
 ) -> LoadReport:
     """Loads timm weights into `target`, a built block or any Keras layer or model that contains them.
 
     Args:
         target: a built Keras layer or model. Its variables are matched to timm keys through the
-            sublayer names (timm's module names; `__` in a name stands for `.`) and the per-class tables
-            in `luximm_keras.interop.rules`.
+            sublayer names (timm's module names; `__` in a name stands for `.`) and each layer class's
+            `timm_mapping` (Keras' own classes: `luximm_keras.interop.KERAS_MAPPINGS`).
         weights: a mapping from timm key to array (numpy, torch, jax, tf), or a path to a
             `.safetensors`, `.pth`/`.pt`/`.bin` or `.npz` file.
         prefix: only keys starting with it are considered, with it removed (`"blocks.3."`).
@@ -65,6 +75,9 @@ def load_timm_weights(
             variable changes. With `strict=False` what matches is loaded and the rest reported.
         progress: called as `progress(done, total)` as each variable is read and checked, e.g.
             to drive a progress bar on a large checkpoint (the console script does).
+        reinitialized: timm keys of `target` (after `prefix`) that the checkpoint is not meant to
+            feed, such as a new classifier: their variables keep their initial values and the report
+            lists them under `reinitialized` rather than `missing`.
 
     Returns:
         A `LoadReport`.
@@ -94,6 +107,9 @@ def load_timm_weights(
             )
             continue
         key = binding.timm_key
+        if prefix + key in reinitialized and key not in available:
+            report.reinitialized.append(prefix + key)
+            continue
         if key not in available:
             report.missing.append(prefix + key)
             continue

@@ -1,7 +1,12 @@
-"""timm's building blocks as Keras 3 layers; see each class for the timm module it ports."""
+"""Ports of timm's `timm/layers`, one file per timm file: each class a Keras 3 layer that loads timm's
+weights and gives timm's numbers. Blocks that belong to one model family live in that family's module
+under `luximm_keras.models`.
+
+The reference design's constructors (`std_conv` ... `rel_pos_attention`) are in `factories`.
+"""
 
 from luximm_keras.layers.attention import MultiHeadSelfAttention
-from luximm_keras.layers.drop_path import DropPath, drop_path
+from luximm_keras.layers.drop import DropPath, calculate_drop_path_rates, drop_path
 from luximm_keras.layers.factories import (
     grn_layer,
     layernorm2d,
@@ -14,41 +19,57 @@ from luximm_keras.layers.factories import (
     vit_layernorm,
 )
 from luximm_keras.layers.grn import GlobalResponseNorm
-from luximm_keras.layers.helpers import rel_pos_index, se_make_divisible
-from luximm_keras.layers.layer_scale import LayerScale
-from luximm_keras.layers.layernorm2d import LayerNorm2D
-from luximm_keras.layers.mlp import Mlp
+from luximm_keras.layers.helpers import make_divisible, se_make_divisible, to_pair
+from luximm_keras.layers.layer_scale import LayerScale, LayerScale2D
+from luximm_keras.layers.mlp import GlobalResponseNormMlp, Mlp
+from luximm_keras.layers.norm import LayerNorm2D
+from luximm_keras.layers.norm_act import BatchNormAct2D, GroupNormAct
+from luximm_keras.layers.padding import get_padding, same_padding
 from luximm_keras.layers.patch_embed import PatchEmbed
-from luximm_keras.layers.rel_pos_attention import RelPosAttention2D
-from luximm_keras.layers.rel_pos_bias import RelPosBias
+from luximm_keras.layers.pos_embed import resample_abs_pos_embed
+from luximm_keras.layers.pos_embed_rel import (
+    RelPosBias,
+    gen_relative_position_index,
+    rel_pos_index,
+    resize_rel_pos_bias_table,
+)
 from luximm_keras.layers.squeeze_excite import SqueezeExcite
 from luximm_keras.layers.std_conv import ScaledStdConv2D, StdConv2D
-from luximm_keras.layers.vit_block import ViTBlock
 
 __all__ = [
+    "BatchNormAct2D",
     "DropPath",
     "GlobalResponseNorm",
+    "GlobalResponseNormMlp",
+    "GroupNormAct",
     "LayerNorm2D",
     "LayerScale",
+    "LayerScale2D",
     "Mlp",
     "MultiHeadSelfAttention",
     "PatchEmbed",
-    "RelPosAttention2D",
     "RelPosBias",
     "ScaledStdConv2D",
     "SqueezeExcite",
     "StdConv2D",
-    "ViTBlock",
+    "calculate_drop_path_rates",
     "drop_path",
+    "gen_relative_position_index",
+    "get_padding",
     "grn_layer",
     "layernorm2d",
+    "make_divisible",
     "mhsa",
     "patch_embed",
     "rel_pos_attention",
     "rel_pos_index",
+    "resample_abs_pos_embed",
+    "resize_rel_pos_bias_table",
+    "same_padding",
     "se_block",
     "se_make_divisible",
     "std_conv",
+    "to_pair",
     "vit_block",
     "vit_layernorm",
 ]

@@ -8,9 +8,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from luximm_keras import backend_ops
 from luximm_keras._serializable import serializable
-from luximm_keras.layers import fused
-from luximm_keras.layers.sdpa import scaled_dot_product_attention
 
 
 @serializable
@@ -19,7 +18,7 @@ class MultiHeadSelfAttention(keras.layers.Layer):
 
     `qkv` is one `Dense(3 * dim)` whose output columns are ordered `[q|k|v][head][head_dim]`, as
     timm's `qkv.weight` rows are; scores are scaled by `head_dim ** -0.5` and the softmax runs over
-    keys in float32 (torch in float32 takes PyTorch's fused kernel, see `sdpa.py`).
+    keys in float32 (torch in float32 takes PyTorch's fused kernel, see `backend_ops.attention`).
 
     Args:
         dim: token width (input and output).
@@ -28,7 +27,7 @@ class MultiHeadSelfAttention(keras.layers.Layer):
         qk_norm: layer-normalize queries and keys per head (`q_norm`, `k_norm`), as timm's `qk_norm`.
         attn_drop: dropout on the attention weights (training only).
         proj_drop: dropout after `proj` (training only).
-        norm_epsilon: epsilon of `q_norm`/`k_norm` (ViT's LayerNorm uses 1e-6).
+        epsilon: epsilon of `q_norm`/`k_norm` (ViT's LayerNorm uses 1e-6).
 
     Example:
         >>> MultiHeadSelfAttention(192, num_heads=3)(keras.ops.ones((2, 197, 192))).shape
@@ -45,7 +44,7 @@ class MultiHeadSelfAttention(keras.layers.Layer):
         qk_norm: bool = False,
         attn_drop: float = 0.0,
         proj_drop: float = 0.0,
-        norm_epsilon: float = 1e-6,
+        epsilon: float = 1e-6,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -59,14 +58,14 @@ class MultiHeadSelfAttention(keras.layers.Layer):
         self.qk_norm = bool(qk_norm)
         self.attn_drop_rate = float(attn_drop)
         self.proj_drop_rate = float(proj_drop)
-        self.norm_epsilon = float(norm_epsilon)
+        self.epsilon = float(epsilon)
         self.input_spec = keras.layers.InputSpec(ndim=3, axes={-1: self.dim})
 
         sub = dict(dtype=self.dtype_policy)
         self.qkv = keras.layers.Dense(3 * self.dim, use_bias=self.qkv_bias, name="qkv", **sub)
         if self.qk_norm:
-            self.q_norm = keras.layers.LayerNormalization(epsilon=self.norm_epsilon, name="q_norm", **sub)
-            self.k_norm = keras.layers.LayerNormalization(epsilon=self.norm_epsilon, name="k_norm", **sub)
+            self.q_norm = keras.layers.LayerNormalization(epsilon=self.epsilon, name="q_norm", **sub)
+            self.k_norm = keras.layers.LayerNormalization(epsilon=self.epsilon, name="k_norm", **sub)
         self.attn_drop = keras.layers.Dropout(self.attn_drop_rate, name="attn_drop", **sub)
         self.proj = keras.layers.Dense(self.dim, name="proj", **sub)
         self.proj_drop = keras.layers.Dropout(self.proj_drop_rate, name="proj_drop", **sub)
@@ -85,16 +84,16 @@ class MultiHeadSelfAttention(keras.layers.Layer):
     def call(self, inputs, training=None):
         shape = ops.shape(inputs)
         batch, tokens = shape[0], shape[1]
-        qkv = ops.reshape(fused.dense(self.qkv, inputs), (batch, tokens, 3, self.num_heads, self.head_dim))
+        qkv = ops.reshape(backend_ops.call_layer(self.qkv, inputs), (batch, tokens, 3, self.num_heads, self.head_dim))
         q, k, v = qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]  # each (B, T, heads, head_dim)
         if self.qk_norm:
             q, k = self.q_norm(q), self.k_norm(k)
-        x = scaled_dot_product_attention(
+        x = backend_ops.attention(
             q, k, v, scale=self.scale, dropout=self.attn_drop, training=training,
             compute_dtype=self.compute_dtype,
         )
         x = ops.reshape(x, (batch, tokens, self.dim))
-        return fused.dropout(self.proj_drop, fused.dense(self.proj, x), training)
+        return backend_ops.call_layer(self.proj_drop, backend_ops.call_layer(self.proj, x), training)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -109,7 +108,7 @@ class MultiHeadSelfAttention(keras.layers.Layer):
                 "qk_norm": self.qk_norm,
                 "attn_drop": self.attn_drop_rate,
                 "proj_drop": self.proj_drop_rate,
-                "norm_epsilon": self.norm_epsilon,
+                "epsilon": self.epsilon,
             }
         )
         return config

@@ -12,15 +12,16 @@ from collections.abc import Sequence
 
 import keras
 
+from luximm_keras.layers import helpers
 from luximm_keras.layers.attention import MultiHeadSelfAttention
 from luximm_keras.layers.grn import GlobalResponseNorm
-from luximm_keras.layers.layernorm2d import LayerNorm2D
+from luximm_keras.layers.norm import LayerNorm2D
 from luximm_keras.layers.patch_embed import PatchEmbed
-from luximm_keras.layers.rel_pos_attention import RelPosAttention2D
 from luximm_keras.layers.squeeze_excite import SqueezeExcite
 from luximm_keras.layers.std_conv import StdConv2D
-from luximm_keras.layers.vit_block import ViTBlock
-from luximm_keras.layers import helpers
+
+# The two blocks that belong to a model family (ViT's `Block`, MaxxViT's `Attention2d`) live in their
+# family's module, which imports this package: imported where used, not at import time.
 
 
 def _positive(name: str, value) -> int:
@@ -37,10 +38,10 @@ def _built(layer: keras.layers.Layer, input_shape: tuple) -> keras.layers.Layer:
 def std_conv(
     kh: int, kw: int, in_channels: int, out_channels: int, *, stride: int = 1, pad=0, eps: float = 1e-8
 ) -> StdConv2D:
-    """A built `StdConv2D(out_channels, (kh, kw), strides=stride, padding=pad, eps=eps)` for
+    """A built `StdConv2D(out_channels, (kh, kw), strides=stride, padding=pad, epsilon=eps)` for
     `in_channels` inputs (BiT)."""
     layer = StdConv2D(
-        _positive("out_channels", out_channels), (kh, kw), strides=stride, padding=pad, eps=eps
+        _positive("out_channels", out_channels), (kh, kw), strides=stride, padding=pad, epsilon=eps
     )
     return _built(layer, (None, None, None, _positive("in_channels", in_channels)))
 
@@ -80,8 +81,10 @@ def mhsa(dim: int, *, num_heads: int, qkv_bias: bool = True) -> MultiHeadSelfAtt
     return _built(layer, (None, None, dim))
 
 
-def vit_block(dim: int, *, num_heads: int, mlp_ratio: float = 4, eps: float = 1e-6) -> ViTBlock:
-    """A built pre-norm `ViTBlock(dim, num_heads, mlp_ratio, epsilon=eps)`."""
+def vit_block(dim: int, *, num_heads: int, mlp_ratio: float = 4, eps: float = 1e-6):
+    """A built pre-norm `ViTBlock(dim, num_heads, mlp_ratio, epsilon=eps)` (timm's ViT `Block`)."""
+    from luximm_keras.models.vision_transformer import ViTBlock
+
     layer = ViTBlock(_positive("dim", dim), num_heads=num_heads, mlp_ratio=mlp_ratio, epsilon=eps)
     return _built(layer, (None, None, dim))
 
@@ -97,8 +100,11 @@ def vit_layernorm(dim: int, *, eps: float = 1e-6) -> keras.layers.LayerNormaliza
 
 def rel_pos_attention(
     dim: int, dim_out: int | None = None, *, dim_head: int = 32, window: int | Sequence[int]
-) -> RelPosAttention2D:
-    """A built `RelPosAttention2D(dim, dim_out, dim_head, window_size=window)` (CoAtNet)."""
+):
+    """A built `RelPosAttention2D(dim, dim_out, dim_head, window_size=window)` (CoAtNet's
+    `Attention2d` with `RelPosBias`)."""
+    from luximm_keras.models.maxxvit import RelPosAttention2D
+
     wh, ww = helpers.to_pair(window, "window")
     layer = RelPosAttention2D(_positive("dim", dim), dim_out, dim_head=dim_head, window_size=(wh, ww))
     return _built(layer, (None, wh, ww, dim))

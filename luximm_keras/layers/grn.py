@@ -7,22 +7,14 @@ from __future__ import annotations
 
 from keras import ops
 
+from luximm_keras import backend_ops
 from luximm_keras._serializable import serializable
-from luximm_keras.layers import fused, helpers
-from luximm_keras.layers.channel_norm import ChannelNorm2D
-
-
-def _safe_sqrt(x):
-    """sqrt whose gradient at 0 is 0 rather than NaN (inf * 0), with the same values as sqrt.
-
-    The double `where` keeps the untaken branch finite too, so no NaN leaks into the gradient.
-    """
-    positive = x > 0
-    return ops.where(positive, ops.sqrt(ops.where(positive, x, ops.ones_like(x))), ops.zeros_like(x))
+from luximm_keras.layers import helpers
+from luximm_keras.layers.norm import _ChannelNorm2D
 
 
 @serializable
-class GlobalResponseNorm(ChannelNorm2D):
+class GlobalResponseNorm(_ChannelNorm2D):
     """Scales each channel by its spatial L2 norm relative to the mean norm over channels.
 
     `g = ||x||_2 over (H, W)`, `n = g / (mean_C(g) + epsilon)`, `y = x + beta + gamma * (x * n)`.
@@ -49,7 +41,7 @@ class GlobalResponseNorm(ChannelNorm2D):
 
     def call(self, inputs):
         x = ops.cast(inputs, "float32")
-        norm = fused.spatial_l2_norm(x, helpers.spatial_axes(self.data_format), _safe_sqrt)
+        norm = backend_ops.spatial_l2_norm(x, helpers.spatial_axes(self.data_format))
         relative = norm / (ops.mean(norm, axis=self.channel_axis, keepdims=True) + self.epsilon)
         gamma, beta = self.affine_weights()
         # timm's `x + beta + gamma * (x * relative)` with the per-(sample, channel) factor folded first:

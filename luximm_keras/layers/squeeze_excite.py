@@ -8,8 +8,9 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from luximm_keras import backend_ops
 from luximm_keras._serializable import serializable
-from luximm_keras.layers import fused, helpers
+from luximm_keras.layers import helpers
 
 
 @serializable
@@ -60,7 +61,7 @@ class SqueezeExcite(keras.layers.Layer):
         """The width timm's `SEModule` picks for `channels` input channels."""
         if self.rd_channels:
             return self.rd_channels
-        return helpers.se_make_divisible(channels * self.rd_ratio, self.rd_divisor, round_limit=0.0)
+        return helpers.make_divisible(channels * self.rd_ratio, self.rd_divisor, round_limit=0.0)
 
     def build(self, input_shape):
         axis = helpers.channel_axis(self.data_format)
@@ -82,7 +83,8 @@ class SqueezeExcite(keras.layers.Layer):
         channels = inputs.shape[helpers.channel_axis(self.data_format)]
         if self.data_format == "channels_first":
             squeezed = ops.reshape(squeezed, (-1, 1, 1, channels))
-        gate = ops.sigmoid(fused.pointwise(self.fc2, self.activation(fused.pointwise(self.fc1, squeezed))))
+        hidden = self.activation(backend_ops.call_layer(self.fc1, squeezed))
+        gate = ops.sigmoid(backend_ops.call_layer(self.fc2, hidden))
         if self.data_format == "channels_first":
             gate = ops.reshape(gate, (-1, channels, 1, 1))
         return inputs * gate

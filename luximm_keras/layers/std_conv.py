@@ -10,9 +10,11 @@ from collections.abc import Sequence
 import keras
 from keras import ops
 
+from luximm_keras import backend_ops
 from luximm_keras._serializable import serializable
 from luximm_keras.initializers import kaiming_normal_fan_out
-from luximm_keras.layers import fused, helpers
+from luximm_keras.layers import helpers
+from luximm_keras.layers.padding import conv_output_length, get_padding
 
 
 def _standardize_padding(padding, kernel_size, strides, dilation_rate):
@@ -21,15 +23,14 @@ def _standardize_padding(padding, kernel_size, strides, dilation_rate):
         mode = padding.lower()
         if mode == "same":
             # timm's StdConv2dSame pads dynamically like TF ("SAME", extra pixel at the end): Keras'
-            # "same" on jax/tensorflow, `fused.same_padding` on torch (both checked against timm's
-            # `pad_same` in the tests).
+            # `backend_ops.conv2d` pads so on every backend (checked against timm's `pad_same`).
             return "same"
         if mode == "valid":
             return (0, 0)
         raise ValueError(f"`padding` must be an int, a pair, 'valid', 'same' or None, got {padding!r}.")
     if padding is None:
         return tuple(
-            helpers.timm_symmetric_padding(k, s, d) for k, s, d in zip(kernel_size, strides, dilation_rate)
+            get_padding(k, s, d) for k, s, d in zip(kernel_size, strides, dilation_rate)
         )
     pair = helpers.to_pair(padding, "padding")
     if min(pair) < 0:
@@ -42,7 +43,7 @@ class StdConv2D(keras.layers.Layer):
     """2D convolution whose kernel is standardized per output channel before every use (BiT).
 
     Each output channel's kernel is shifted to zero mean and scaled to unit (biased) variance over its
-    `(kh, kw, in_channels / groups)` entries, `(w - mean) / sqrt(var + eps)`, then convolved.
+    `(kh, kw, in_channels / groups)` entries, `(w - mean) / sqrt(var + epsilon)`, then convolved.
 
     Args:
         filters: number of output channels.
@@ -54,7 +55,7 @@ class StdConv2D(keras.layers.Layer):
         dilation_rate: int or pair.
         groups: number of channel groups; input and output channels must divide by it.
         use_bias: whether to add a bias.
-        eps: added to the variance inside the square root; BiT uses 1e-8.
+        epsilon: added to the variance inside the square root; BiT uses 1e-8.
         data_format: `"channels_last"` (default) or `"channels_first"`.
         kernel_initializer, bias_initializer: Keras initializers; the kernel default (None) is PyTorch's
             `kaiming_normal_(mode="fan_out", nonlinearity="relu")`, as timm's ResNetV2 initialises.
@@ -67,6 +68,8 @@ class StdConv2D(keras.layers.Layer):
     Reference: timm/layers/std_conv.py `StdConv2d`, `StdConv2dSame`.
     """
 
+    timm_mapping = {"kernel": ("weight", "oihw_to_hwio"), "bias": ("bias", "identity")}
+
     def __init__(
         self,
         filters: int,
@@ -76,7 +79,7 @@ class StdConv2D(keras.layers.Layer):
         dilation_rate: int | Sequence[int] = 1,
         groups: int = 1,
         use_bias: bool = False,
-        eps: float = 1e-8,
+        epsilon: float = 1e-8,
         data_format: str | None = None,
         kernel_initializer=None,
         bias_initializer="zeros",
@@ -95,7 +98,7 @@ class StdConv2D(keras.layers.Layer):
         self._padding = _standardize_padding(padding, self.kernel_size, self.strides, self.dilation_rate)
         self.groups = int(groups)
         self.use_bias = bool(use_bias)
-        self.eps = float(eps)
+        self.epsilon = float(epsilon)
         self.data_format = helpers.standardize_data_format(data_format)
         if kernel_initializer is None:
             kernel_initializer = kaiming_normal_fan_out()
@@ -129,11 +132,11 @@ class StdConv2D(keras.layers.Layer):
 
     def standardized_kernel(self):
         """The kernel the convolution uses, in float32: standardized per output channel."""
-        return fused.standardize_kernel(self.kernel, self.eps)
+        return backend_ops.standardize_kernel(self.kernel, self.epsilon)
 
     def call(self, inputs):
         kernel = ops.cast(self.standardized_kernel(), self.compute_dtype)
-        return fused.conv2d(
+        return backend_ops.conv2d(
             inputs,
             kernel,
             self.bias,
@@ -146,8 +149,8 @@ class StdConv2D(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         rows, cols = [input_shape[a] for a in helpers.spatial_axes(self.data_format)]
         pad_h, pad_w = ("same", "same") if self._padding == "same" else self._padding
-        out_rows = helpers.conv_output_length(rows, self.kernel_size[0], self.strides[0], self.dilation_rate[0], pad_h)
-        out_cols = helpers.conv_output_length(cols, self.kernel_size[1], self.strides[1], self.dilation_rate[1], pad_w)
+        out_rows = conv_output_length(rows, self.kernel_size[0], self.strides[0], self.dilation_rate[0], pad_h)
+        out_cols = conv_output_length(cols, self.kernel_size[1], self.strides[1], self.dilation_rate[1], pad_w)
         if self.data_format == "channels_first":
             return (input_shape[0], self.filters, out_rows, out_cols)
         return (input_shape[0], out_rows, out_cols, self.filters)
@@ -163,7 +166,7 @@ class StdConv2D(keras.layers.Layer):
                 "dilation_rate": self.dilation_rate,
                 "groups": self.groups,
                 "use_bias": self.use_bias,
-                "eps": self.eps,
+                "epsilon": self.epsilon,
                 "data_format": self.data_format,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "bias_initializer": keras.initializers.serialize(self.bias_initializer),
@@ -183,16 +186,18 @@ class ScaledStdConv2D(StdConv2D):
         filters, kernel_size, strides, padding, dilation_rate, groups, data_format: as `StdConv2D`.
         use_bias: whether to add a bias (NFNet: True).
         gamma: the activation's gain constant timm folds into the scale.
-        eps: added to the variance inside the square root (timm's default 1e-6; NFNet passes 1e-5).
+        epsilon: added to the variance inside the square root (timm's default 1e-6; NFNet passes 1e-5).
         gain_init: the gain's initial value.
 
     Example:
-        >>> layer = ScaledStdConv2D(16, 3, padding=1, gamma=1.7139588594436646, eps=1e-5)
+        >>> layer = ScaledStdConv2D(16, 3, padding=1, gamma=1.7139588594436646, epsilon=1e-5)
         >>> layer(keras.ops.ones((1, 8, 8, 4))).shape
         (1, 8, 8, 16)
 
     Reference: timm/layers/std_conv.py `ScaledStdConv2d`, `ScaledStdConv2dSame`.
     """
+
+    timm_mapping = {**StdConv2D.timm_mapping, "gain": ("gain", "per_channel_to_vector")}
 
     def __init__(
         self,
@@ -204,7 +209,7 @@ class ScaledStdConv2D(StdConv2D):
         groups: int = 1,
         use_bias: bool = True,
         gamma: float = 1.0,
-        eps: float = 1e-6,
+        epsilon: float = 1e-6,
         gain_init: float = 1.0,
         data_format: str | None = None,
         **kwargs,
@@ -217,7 +222,7 @@ class ScaledStdConv2D(StdConv2D):
             dilation_rate=dilation_rate,
             groups=groups,
             use_bias=use_bias,
-            eps=eps,
+            epsilon=epsilon,
             data_format=data_format,
             **kwargs,
         )
@@ -236,8 +241,8 @@ class ScaledStdConv2D(StdConv2D):
     def standardized_kernel(self):
         kh, kw, fan_in_channels, _ = self.kernel.shape
         scale = self.gamma * float(kh * kw * fan_in_channels) ** -0.5
-        # timm folds `gain * scale` into the standardization (batch_norm's weight); so does `fused`.
-        return fused.standardize_kernel(self.kernel, self.eps, gain=ops.cast(self.gain, "float32") * scale)
+        # timm folds `gain * scale` into the standardization (batch_norm's weight); so does `backend_ops`.
+        return backend_ops.standardize_kernel(self.kernel, self.epsilon, gain=ops.cast(self.gain, "float32") * scale)
 
     def get_config(self):
         config = super().get_config()

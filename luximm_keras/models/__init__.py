@@ -1,9 +1,42 @@
-"""Whole timm models assembled from the blocks: `create_model(name, ...)`, `list_models()`."""
+"""Whole timm models assembled from the blocks: `create_model(name, ...)`, `list_models()`,
+`get_pretrained_cfg(name)`, `load_pretrained(model, checkpoint)`.
 
-from luximm_keras.models.pretrained import load_pretrained
-from luximm_keras.models.registry import create_model, list_models, model_entry, register_model
+One module per timm model file (`vision_transformer`, `convnext`, `resnetv2`, `maxxvit`), each with
+its blocks, architecture table, pretrained configs, builder and checkpoint filter; importing this
+package registers them all.
+"""
 
-# Importing a family registers its variants.
-from luximm_keras.models import coatnet, convnextv2, resnetv2, vit  # noqa: E402,F401
+from luximm_keras.models._builder import (
+    FeatureMap,
+    ModelGraph,
+    build_model_with_cfg,
+    create_model,
+    feature_take_indices,
+    load_pretrained,
+    model_input,
+    timm_shapes,
+)
+from luximm_keras.models._pretrained import DefaultCfg, PretrainedCfg, generate_default_cfgs, split_model_name_tag
+from luximm_keras.models._registry import get_pretrained_cfg, list_models, model_entry, register_family
 
-__all__ = ["create_model", "list_models", "load_pretrained", "model_entry", "register_model"]
+# Importing a family registers its architectures.
+from luximm_keras.models import convnext, maxxvit, resnetv2, vision_transformer  # noqa: E402,F401
+
+__all__ = [
+    "DefaultCfg",
+    "FeatureMap",
+    "ModelGraph",
+    "PretrainedCfg",
+    "build_model_with_cfg",
+    "create_model",
+    "feature_take_indices",
+    "generate_default_cfgs",
+    "get_pretrained_cfg",
+    "list_models",
+    "load_pretrained",
+    "model_entry",
+    "model_input",
+    "register_family",
+    "split_model_name_tag",
+    "timm_shapes",
+]

@@ -25,6 +25,8 @@ import numpy as np
 
 from luximm_keras import layers as lx
 from luximm_keras.interop import adapt_input_conv, load_timm_weights
+from luximm_keras.models.maxxvit import RelPosAttention2D
+from luximm_keras.models.vision_transformer import ViTBlock
 
 # NFNet's gamma for GELU (timm.models.nfnet._nonlin_gamma["gelu"]) and its std-conv eps.
 NFNET_GELU_GAMMA = 1.7015043497085571
@@ -87,35 +89,35 @@ CASES: list[BlockCase] = [
         "StdConv2D 3x3 s2 same eps=1e-8 (StdConv2dSame)",
         "StdConv2D",
         lambda: tl.StdConv2dSame(8, 16, 3, stride=2, padding="same", eps=1e-8),
-        lambda: lx.StdConv2D(16, 3, strides=2, padding="same", eps=1e-8),
+        lambda: lx.StdConv2D(16, 3, strides=2, padding="same", epsilon=1e-8),
         (2, 15, 16, 8),
     ),
     BlockCase(
         "StdConv2D 7x7 s2 pad=3 eps=1e-8 (BiT stem)",
         "StdConv2D",
         lambda: tl.StdConv2d(3, 16, 7, stride=2, padding=3, eps=1e-8),
-        lambda: lx.StdConv2D(16, 7, strides=2, padding=3, eps=1e-8),
+        lambda: lx.StdConv2D(16, 7, strides=2, padding=3, epsilon=1e-8),
         (2, 20, 18, 3),
     ),
     BlockCase(
         "StdConv2D 3x3 groups=2 dilation=2 bias padding=None",
         "StdConv2D",
         lambda: tl.StdConv2d(8, 12, 3, padding=None, dilation=2, groups=2, bias=True, eps=1e-8),
-        lambda: lx.StdConv2D(12, 3, padding=None, dilation_rate=2, groups=2, use_bias=True, eps=1e-8),
+        lambda: lx.StdConv2D(12, 3, padding=None, dilation_rate=2, groups=2, use_bias=True, epsilon=1e-8),
         (2, 11, 9, 8),
     ),
     BlockCase(
         "ScaledStdConv2D 3x3 s2 same gelu-gamma eps=1e-5 (NFNet ScaledStdConv2dSame)",
         "ScaledStdConv2D",
         lambda: tl.ScaledStdConv2dSame(8, 16, 3, stride=2, gamma=NFNET_GELU_GAMMA, eps=NFNET_STD_CONV_EPS),
-        lambda: lx.ScaledStdConv2D(16, 3, strides=2, padding="same", gamma=NFNET_GELU_GAMMA, eps=NFNET_STD_CONV_EPS),
+        lambda: lx.ScaledStdConv2D(16, 3, strides=2, padding="same", gamma=NFNET_GELU_GAMMA, epsilon=NFNET_STD_CONV_EPS),
         (2, 13, 14, 8),
     ),
     BlockCase(
         "ScaledStdConv2D 3x3 groups=2 padding=None (NFNet ScaledStdConv2d)",
         "ScaledStdConv2D",
         lambda: tl.ScaledStdConv2d(8, 8, 3, groups=2, gamma=NFNET_GELU_GAMMA, eps=NFNET_STD_CONV_EPS),
-        lambda: lx.ScaledStdConv2D(8, 3, padding=None, groups=2, gamma=NFNET_GELU_GAMMA, eps=NFNET_STD_CONV_EPS),
+        lambda: lx.ScaledStdConv2D(8, 3, padding=None, groups=2, gamma=NFNET_GELU_GAMMA, epsilon=NFNET_STD_CONV_EPS),
         (2, 9, 10, 8),
     ),
     BlockCase(
@@ -175,7 +177,7 @@ CASES: list[BlockCase] = [
         "MultiHeadSelfAttention dim=64 heads=4 qk_norm",
         "MultiHeadSelfAttention",
         lambda: tl.Attention(64, num_heads=4, qkv_bias=True, qk_norm=True, norm_layer=_vit_norm()),
-        lambda: lx.MultiHeadSelfAttention(64, num_heads=4, qk_norm=True, norm_epsilon=1e-6),
+        lambda: lx.MultiHeadSelfAttention(64, num_heads=4, qk_norm=True, epsilon=1e-6),
         (2, 17, 64),
         spatial=False,
     ),
@@ -183,7 +185,7 @@ CASES: list[BlockCase] = [
         "ViTBlock dim=64 heads=4",
         "ViTBlock",
         lambda: vit.Block(64, num_heads=4, qkv_bias=True, norm_layer=_vit_norm()),
-        lambda: lx.ViTBlock(64, num_heads=4),
+        lambda: ViTBlock(64, num_heads=4),
         (2, 17, 64),
         spatial=False,
     ),
@@ -191,7 +193,7 @@ CASES: list[BlockCase] = [
         "ViTBlock dim=64 heads=4 qk_norm init_values=1e-5",
         "ViTBlock",
         lambda: vit.Block(64, num_heads=4, qkv_bias=True, qk_norm=True, init_values=1e-5, norm_layer=_vit_norm()),
-        lambda: lx.ViTBlock(64, num_heads=4, qk_norm=True, init_values=1e-5),
+        lambda: ViTBlock(64, num_heads=4, qk_norm=True, init_values=1e-5),
         (2, 17, 64),
         spatial=False,
         noise_by_param={"ls1.gamma": 0.5, "ls2.gamma": 0.5},  # LayerScale starts at 1e-5
@@ -203,7 +205,7 @@ CASES: list[BlockCase] = [
             64, 96, dim_head=16, expand_first=False, head_first=True,
             rel_pos_cls=partial(tl.RelPosBias, window_size=(4, 6)),
         ),
-        lambda: lx.RelPosAttention2D(64, 96, dim_head=16, window_size=(4, 6)),
+        lambda: RelPosAttention2D(64, 96, dim_head=16, window_size=(4, 6)),
         (2, 4, 6, 64),
     ),
 ]

@@ -65,3 +65,27 @@ def compare_model(name: str, batch: int = 2, seed: int = 0, num_classes: int = 1
     ours = keras.ops.convert_to_numpy(model(images, training=False))
     return {"keras": ours, "timm": timm_logits(reference, images), "report": report, "model": model,
             "reference": reference, "images": images}
+
+
+def timm_features_model(reference: torch.nn.Module, out_indices=None) -> torch.nn.Module:
+    """timm's `features_only` wrapper around (a copy of) `reference`, as `timm.create_model(...,
+    features_only=True)` builds it: ViT's `FeatureGetterNet` (the last three blocks by default), the
+    convolutional families' `FeatureListNet(flatten_sequential=True)` (every feature by default)."""
+    import copy
+
+    from timm.models._features import FeatureGetterNet, FeatureListNet
+    from timm.models.vision_transformer import VisionTransformer
+
+    model = copy.deepcopy(reference)
+    if isinstance(model, VisionTransformer):
+        return FeatureGetterNet(model, out_indices=3 if out_indices is None else out_indices).eval()
+    if out_indices is None:
+        out_indices = tuple(range(len(model.feature_info)))
+    return FeatureListNet(model, out_indices=out_indices, flatten_sequential=True).eval()
+
+
+def timm_feature_maps(features_model: torch.nn.Module, images_nhwc: np.ndarray) -> list[np.ndarray]:
+    """timm's feature maps for NHWC images, returned NHWC."""
+    with torch.no_grad():
+        maps = features_model(torch.from_numpy(images_nhwc).permute(0, 3, 1, 2).contiguous())
+    return [m.permute(0, 2, 3, 1).numpy() for m in maps]

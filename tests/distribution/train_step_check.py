@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from luximm_keras import layers as lx
+from luximm_keras.models.vision_transformer import ViTBlock
 
 DIM, HEADS = 32, 4
 
@@ -20,8 +21,8 @@ def build_model():
     x = lx.LayerNorm2D(name="stem_norm")(x)
     x = lx.SqueezeExcite(rd_channels=8, name="se")(x)
     x = lx.PatchEmbed(DIM, patch_size=4, name="patch_embed")(x)
-    x = lx.ViTBlock(DIM, num_heads=HEADS, init_values=0.1, name="blocks__0")(x)
-    x = lx.ViTBlock(DIM, num_heads=HEADS, name="blocks__1")(x)
+    x = ViTBlock(DIM, num_heads=HEADS, init_values=0.1, name="blocks__0")(x)
+    x = ViTBlock(DIM, num_heads=HEADS, name="blocks__1")(x)
     x = keras.layers.GlobalAveragePooling1D()(x)
     outputs = keras.layers.Dense(10, name="head")(x)
     model = keras.Model(inputs, outputs)

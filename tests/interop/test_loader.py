@@ -8,8 +8,8 @@ import torch
 import keras
 
 from luximm_keras import layers as lx
-from luximm_keras.interop import LoadReport, load_timm_weights, register_rule, weight_bindings
-from luximm_keras.interop.rules import RULES
+from luximm_keras.models.vision_transformer import ViTBlock
+from luximm_keras.interop import LoadReport, load_timm_weights, weight_bindings
 from luximm_keras.verification.cases import case_by_name, prepare, timm_forward, timm_state
 
 VIT_BLOCK = "ViTBlock dim=64 heads=4 qk_norm init_values=1e-5"
@@ -64,7 +64,7 @@ def test_non_strict_loads_what_matches_and_reports_the_rest(vit_case):
 def test_prefix_loads_one_block_out_of_a_whole_vit():
     model = timm.create_model("vit_tiny_patch16_224", pretrained=False, num_classes=0).eval()
     state = timm_state(model)
-    block = lx.ViTBlock(192, num_heads=3)
+    block = ViTBlock(192, num_heads=3)
     block.build((None, 197, 192))
     load_timm_weights(block, state, prefix="blocks.3.")
     x = np.random.default_rng(0).standard_normal((2, 197, 192)).astype("float32")
@@ -119,8 +119,8 @@ def test_unbuilt_target_is_refused():
 
 def test_nested_functional_model_uses_double_underscore_as_dot():
     inputs = keras.Input((None, 32))
-    x = lx.ViTBlock(32, num_heads=2, name="blocks__0")(inputs)
-    x = lx.ViTBlock(32, num_heads=2, name="blocks__1")(x)
+    x = ViTBlock(32, num_heads=2, name="blocks__0")(inputs)
+    x = ViTBlock(32, num_heads=2, name="blocks__1")(x)
     outputs = keras.layers.LayerNormalization(epsilon=1e-6, name="norm")(x)
     model = keras.Model(inputs, outputs)
     keys = {b.timm_key for b in weight_bindings(model)}
@@ -162,21 +162,43 @@ class _Custom(keras.layers.Layer):
         return x @ self.w
 
 
-def test_variable_without_rule_is_reported_and_a_registered_rule_maps_it():
+class _MappedCustom(_Custom):
+    """A user's layer declares its mapping as a class attribute, a callable or a transform's name."""
+
+    timm_mapping = {"w": ("weight", lambda a: np.asarray(a).T)}
+
+
+class _NamedTransform(_Custom):
+    timm_mapping = {"w": ("weight", "linear_to_dense")}
+
+
+def test_variable_without_rule_is_reported_and_a_declared_mapping_maps_it():
     layer = _Custom(name="custom")
     layer.build((None, 3))
     with pytest.raises(ValueError, match=r"no rule maps _Custom\.w"):
         load_timm_weights(layer, {"weight": np.zeros((2, 3), "float32")})
-    register_rule(_Custom, {"w": ("weight", lambda a: np.asarray(a).T)})
-    try:
-        load_timm_weights(layer, {"weight": np.arange(6, dtype="float32").reshape(2, 3)})
-        np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.w), np.arange(6).reshape(2, 3).T)
-    finally:
-        RULES.pop(_Custom)
+    for cls in (_MappedCustom, _NamedTransform):
+        mapped = cls(name="custom")
+        mapped.build((None, 3))
+        load_timm_weights(mapped, {"weight": np.arange(6, dtype="float32").reshape(2, 3)})
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(mapped.w), np.arange(6).reshape(2, 3).T)
+
+
+def test_a_mapping_naming_no_transform_is_refused():
+    class _Broken(_Custom):
+        timm_mapping = {"w": ("weight", "no_such_transform")}
+
+    layer = _Broken()
+    layer.build((None, 3))
+    with pytest.raises(ValueError, match="no_such_transform"):
+        load_timm_weights(layer, {"weight": np.zeros((2, 3), "float32")})
 
 
 class _Tokens(keras.layers.Layer):
     """Holds bare parameters, as timm's VisionTransformer holds cls_token on the model itself."""
+
+    timm_mapping = {"cls_token": ("cls_token", "identity")}
+    timm_pathless = True
 
     def build(self, input_shape):
         self.cls_token = self.add_weight(name="cls_token", shape=(1, 1, input_shape[-1]))
@@ -194,13 +216,31 @@ class _TinyVit(keras.layers.Layer):
 
 
 def test_pathless_layer_maps_its_variables_to_the_enclosing_module():
-    from luximm_keras.interop.rules import PATHLESS
+    model = _TinyVit()
+    model.build((None, 4, 8))
+    assert {b.timm_key for b in weight_bindings(model)} == {"cls_token", "head.weight", "head.bias"}
 
-    register_rule(_Tokens, {"cls_token": ("cls_token", lambda a: np.asarray(a))}, pathless=True)
-    try:
-        model = _TinyVit()
-        model.build((None, 4, 8))
-        assert {b.timm_key for b in weight_bindings(model)} == {"cls_token", "head.weight", "head.bias"}
-    finally:
-        RULES.pop(_Tokens)
-        PATHLESS.discard(_Tokens)
+
+@pytest.mark.parametrize("module", ["convnext", "maxxvit", "vision_transformer"])
+def test_every_package_layer_loads_and_exports_in_a_fresh_process(module):
+    """A family's own layers declare their mappings: nothing depends on another module's import
+    having registered them first (a fresh process imports only the layer's module)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import keras, numpy as np\n"
+        f"from luximm_keras.models import {module} as m\n"
+        "from luximm_keras.interop import export_timm_weights, load_timm_weights\n"
+        "from luximm_keras.layers import LayerScale2D\n"
+        "layers = {'convnext': lambda: (m.ConvNeXtBlock(8), (1, 4, 4, 8)),\n"
+        "          'maxxvit': lambda: (LayerScale2D(0.1), (1, 4, 4, 8)),\n"
+        "          'vision_transformer': lambda: (m.ClassTokenPosEmbed(), (1, 2, 2, 8))}\n"
+        f"layer, shape = layers['{module}']()\n"
+        "layer.build(shape)\n"
+        "state = export_timm_weights(layer)\n"
+        "print(sorted(state), load_timm_weights(layer, state).ok)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("True"), done.stdout

@@ -1,12 +1,11 @@
 """Fixtures of the model-family tests: each test module names its smallest variant `SMALLEST`; these
 build timm's perturbed reference once per module, and our model with its weights loaded strictly.
-(Modules that build their model otherwise, as test_coatnet.py and test_resnetv2.py do, define their
-own `loaded`.)"""
+(Modules that build their model otherwise, as test_maxxvit.py and test_resnetv2.py do, define their
+own `loaded`; test_builder.py parametrizes its own over every family.)"""
 
 import pytest
 
-from luximm_keras.interop import load_timm_weights
-from luximm_keras.models import create_model
+from luximm_keras.models import create_model, load_pretrained
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_state_dict
 
 
@@ -29,4 +28,4 @@ def images():
 def loaded(request, state):
     """Our model with timm's weights, and the load report."""
     model = create_model(request.module.SMALLEST)
-    return model, load_timm_weights(model, state, strict=True)
+    return model, load_pretrained(model, state)

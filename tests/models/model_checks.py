@@ -33,6 +33,16 @@ def assert_logits_match(ours, reference):
     np.testing.assert_allclose(ours, reference, rtol=0, atol=LOGITS_ATOL)
 
 
+def assert_close_to_timm(ours, reference, what: str = "") -> None:
+    """Whole-model outputs (logits, pooled features, feature maps) against timm's, float32: within
+    1e-4 x max(1, largest |timm output|), the tolerance of the families issues."""
+    ours, reference = np.asarray(ours), np.asarray(reference)
+    assert ours.shape == reference.shape, f"{what}: shape {ours.shape} != timm's {reference.shape}"
+    tolerance = LOGITS_ATOL * max(1.0, float(np.abs(reference).max()))
+    error = float(np.abs(ours - reference).max())
+    assert error <= tolerance, f"{what}: max |keras - timm| = {error:.3g} > {tolerance:.3g}"
+
+
 def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
     """Whole-model inference: on JAX through Keras' jitted `predict` (eager JAX compiles each op on
     its first shapes, ~5x slower on a first call than compiling the graph once), elsewhere a call."""

@@ -1,11 +1,14 @@
-"""Stochastic depth: drop a whole residual branch per sample (ViT, ConvNeXt, ...).
+"""Stochastic depth: drop a whole residual branch per sample, and timm's per-block rate schedule.
 
-Reference: timm/layers/drop.py `drop_path`, `DropPath`
+Reference: timm/layers/drop.py (`drop_path`, `DropPath`, `calculate_drop_path_rates`)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import keras
+import numpy as np
 from keras import ops
 
 from luximm_keras._serializable import serializable
@@ -61,3 +64,19 @@ class DropPath(keras.layers.Layer):
         config = super().get_config()
         config.update({"rate": self.rate, "scale_by_keep": self.scale_by_keep, "seed": self.seed})
         return config
+
+
+def calculate_drop_path_rates(
+    drop_path_rate: float, depths: int | Sequence[int], stagewise: bool = False
+) -> list[float] | list[list[float]]:
+    """timm's stochastic-depth schedule: a linear ramp from 0 at the first block to `drop_path_rate`
+    at the last, over `depths` blocks (an int) or over all stages' blocks (a sequence), returned flat,
+    or split per stage with `stagewise=True`. The ramp is float32, as timm's `torch.linspace`."""
+    total = depths if isinstance(depths, int) else sum(depths)
+    if isinstance(depths, int) and stagewise:
+        raise ValueError("stagewise=True requires `depths` to be a list of stage depths.")
+    rates = np.linspace(0.0, drop_path_rate, total, dtype=np.float32).tolist()
+    if not stagewise:
+        return rates
+    bounds = np.cumsum([0, *depths]).tolist()
+    return [rates[a:b] for a, b in zip(bounds[:-1], bounds[1:])]

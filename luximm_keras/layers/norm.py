@@ -1,16 +1,25 @@
-"""The shared frame of the per-channel affine norms on 2D maps (`LayerNorm2D`, `GlobalResponseNorm`):
-float32 `gamma`/`beta` over the channel axis, either data format, shape kept."""
+"""Normalization over the channels of a 2D feature map (ConvNeXt's LayerNorm2d), and the affine frame
+it shares with `GlobalResponseNorm`.
+
+Reference: timm/layers/norm.py (`LayerNorm2d`)
+"""
 
 from __future__ import annotations
 
 import keras
 from keras import ops
 
+from luximm_keras import backend_ops
+from luximm_keras._serializable import serializable
 from luximm_keras.layers import helpers
 
 
-class ChannelNorm2D(keras.layers.Layer):
-    """Base class: subclasses write `call`, and read `self.gamma`/`self.beta` through `affine_weights`."""
+class _ChannelNorm2D(keras.layers.Layer):
+    """The frame of the per-channel affine norms on 2D maps (`LayerNorm2D`, `GlobalResponseNorm`):
+    float32 `gamma`/`beta` over the channel axis, either data format, shape kept. Subclasses write
+    `call` and read `gamma`/`beta` through `affine_weights`."""
+
+    timm_mapping = {"gamma": ("weight", "identity"), "beta": ("bias", "identity")}
 
     def __init__(
         self,
@@ -66,3 +75,36 @@ class ChannelNorm2D(keras.layers.Layer):
             }
         )
         return config
+
+
+@serializable
+class LayerNorm2D(_ChannelNorm2D):
+    """Normalizes each pixel's channel vector to zero mean and unit (biased) variance, then scales and
+    shifts it per channel.
+
+    Statistics are computed in float32 and the variables stay float32 under mixed precision; the
+    result is cast to the layer's compute dtype.
+
+    Args:
+        epsilon: added to the variance (timm's 1e-6, not Keras' 1e-3).
+        data_format: `"channels_last"` (default) or `"channels_first"` (timm's NCHW).
+        gamma_initializer, beta_initializer: Keras initializers (ones, zeros).
+
+    Example:
+        >>> LayerNorm2D()(keras.ops.ones((2, 7, 7, 96))).shape
+        (2, 7, 7, 96)
+
+    Reference: timm/layers/norm.py `LayerNorm2d`.
+    """
+
+    def __init__(self, epsilon: float = 1e-6, data_format: str | None = None, **kwargs):
+        kwargs.setdefault("gamma_initializer", "ones")
+        kwargs.setdefault("beta_initializer", "zeros")
+        super().__init__(epsilon=epsilon, data_format=data_format, **kwargs)
+
+    def call(self, inputs):
+        gamma, beta = self.affine_weights()
+        outputs = backend_ops.channel_layer_norm(
+            ops.cast(inputs, "float32"), gamma, beta, epsilon=self.epsilon, axis=self.channel_axis
+        )
+        return ops.cast(outputs, self.compute_dtype)

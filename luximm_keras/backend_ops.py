@@ -1,0 +1,324 @@
+"""The one module that names a Keras backend: the fastest exact form of each hot operation.
+
+Every block calls its `Dense`, `Conv2D`, `Dropout` and `DropPath` sublayers through `call_layer`,
+and its attention, kernel standardization and channel norms through the functions below; nothing
+else in the package asks which backend runs (a test fails when a block's Dense or 1x1 conv sublayer
+is called directly).
+
+On jax and tensorflow the blocks run compiled: XLA fuses a matmul with its bias add, and Python runs
+once, at trace time, so `keras.ops` is already the fastest form there. The torch backend runs op by
+op, and Keras' generic ops pay for extra intermediates and copies there. So, on torch only:
+
+- `linear` fuses the bias into the product (Keras' `Dense` writes a second activation tensor for
+  the bias add). On CPU in float32 it runs as a oneDNN 1x1 convolution (`_onednn_linear`).
+- `attention` hands strided q/k/v views straight to `F.scaled_dot_product_attention` (Keras' op
+  makes each one contiguous first).
+- `conv2d` runs `F.conv2d` on a channels-last *view* of an NHWC input, with the bias fused (Keras'
+  `ops.conv` copies the input to NCHW and back to channels-last memory, then adds the bias).
+- `standardize_kernel` is timm's own single `F.batch_norm` over the kernel.
+- `channel_layer_norm` on a channels-last map is torch's fused `layer_norm`.
+
+Elsewhere:
+
+- `patch_projection` on jax cuts the patches out with reshape/transpose and projects them with one
+  matmul (XLA:CPU runs that faster than its strided convolution).
+- `attention` is the explicit matmul-softmax-matmul (XLA fuses it; its fused op was slower on CPU).
+- `conv2d` on tensorflow runs a strided *and* dilated convolution, which TensorFlow refuses, as the
+  stride-1 dilated convolution on the padded input followed by subsampling: the same sums.
+
+The fast paths read variables through `.value`, so autocast (mixed precision) and autograd behave as
+in Keras' own layers; a sublayer with LoRA, quantization or an activation takes its ordinary
+`layer(x)` call instead.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from luximm_keras.layers.drop import DropPath
+from luximm_keras.layers.padding import same_padding
+
+BACKEND = keras.backend.backend()
+_TORCH = BACKEND == "torch"
+if _TORCH:  # the torch backend has imported torch already; other backends never need it
+    import torch
+    import torch.nn.functional as F
+
+__all__ = [
+    "attention",
+    "call_layer",
+    "channel_layer_norm",
+    "conv2d",
+    "is_plain",
+    "linear",
+    "patch_projection",
+    "spatial_l2_norm",
+    "standardize_kernel",
+]
+
+
+# ------------------------------------------------------------------------------------------------
+# Sublayers
+
+
+def call_layer(layer: keras.layers.Layer, inputs, training=None):
+    """`layer(inputs)` for a block's sublayer, by the fastest exact path of the backend.
+
+    A `Dense` runs as `linear`, a `Conv2D` as `conv2d` (a 1x1 channels-last one as `linear`), a
+    `Dropout` or `DropPath` is skipped when it is the identity (rate 0 or inference: Keras' per-call
+    overhead is paid on every forward on torch). Anything else, and any layer with LoRA,
+    quantization or an activation, is called as it is.
+    """
+    if isinstance(layer, (keras.layers.Dropout, DropPath)):
+        if layer.rate and training:
+            return layer(inputs, training=training)
+        return inputs
+    if not (layer.built and is_plain(layer)):
+        return layer(inputs, training=training)
+    if isinstance(layer, keras.layers.Dense):
+        if _TORCH:
+            return linear(inputs, layer.kernel, layer.bias)
+        return layer(inputs)
+    if type(layer) is keras.layers.Conv2D:
+        if _is_pointwise(layer) and layer.data_format == "channels_last":
+            kernel = layer.kernel
+            return linear(inputs, ops.reshape(kernel, kernel.shape[2:]), layer.bias)
+        return conv2d(inputs, layer.kernel, layer.bias, strides=layer.strides,
+                      padding=(0, 0) if layer.padding == "valid" else "same",
+                      dilation_rate=layer.dilation_rate, data_format=layer.data_format)
+    return layer(inputs, training=training)
+
+
+def is_plain(layer) -> bool:
+    """No LoRA, no quantization, no activation: the layer is exactly `x @ kernel + bias`."""
+    return (
+        not getattr(layer, "lora_enabled", False)
+        and getattr(layer, "quantization_mode", None) is None
+        and getattr(layer, "activation", keras.activations.linear) is keras.activations.linear
+    )
+
+
+def _is_pointwise(layer: keras.layers.Conv2D) -> bool:
+    return layer.kernel_size == (1, 1) and layer.strides == (1, 1) and layer.groups == 1
+
+
+def _value(variable):
+    return getattr(variable, "value", variable)
+
+
+# ------------------------------------------------------------------------------------------------
+# Linear layers and convolutions
+
+
+def linear(inputs, kernel, bias=None):
+    """`inputs @ kernel + bias` over the last axis, `kernel` of shape `(in, out)`."""
+    if _TORCH:
+        kernel, bias = _value(kernel), None if bias is None else _value(bias)
+        on_cpu = inputs.device.type == "cpu" and inputs.numel() > 0
+        if on_cpu and inputs.dtype == kernel.dtype == torch.float32:
+            return _onednn_linear(inputs, kernel, bias)
+        return F.linear(inputs, kernel.T, bias)
+    outputs = ops.matmul(inputs, kernel)
+    return outputs if bias is None else ops.add(outputs, bias)
+
+
+def _onednn_linear(inputs, kernel, bias):
+    """A float32 linear on CPU as a 1x1 convolution over a channels-last view: PyTorch runs it with
+    oneDNN instead of the BLAS behind `F.linear` (MKL), which takes slow code paths on some CPUs.
+    The result is the same float32 sum in another order (about 1e-6 relative difference)."""
+    *leading, in_features = inputs.shape
+    out_features = kernel.shape[-1]
+    rows = inputs.reshape(1, -1, 1, in_features).permute(0, 3, 1, 2)  # (1, in, N, 1), a view
+    weight = kernel.T.reshape(out_features, in_features, 1, 1)
+    outputs = F.conv2d(rows, weight, bias)
+    return outputs.permute(0, 2, 3, 1).reshape(*leading, out_features)
+
+
+def conv2d(inputs, kernel, bias=None, *, strides=(1, 1), padding=(0, 0), dilation_rate=(1, 1),
+           data_format="channels_last"):
+    """2D convolution with a Keras-layout kernel `(kh, kw, in / groups, out)` and an optional bias.
+
+    `padding` is `"same"` (TensorFlow's, the odd pixel at the end) or a symmetric `(pad_h, pad_w)`
+    pair of pixels, as PyTorch pads. Groups follow from the kernel's input channels. Any stride
+    goes with any dilation, on every backend.
+    """
+    strides, dilation_rate = tuple(strides), tuple(dilation_rate)
+    if _TORCH:
+        return _torch_conv2d(inputs, kernel, bias, strides, padding, dilation_rate, data_format)
+    channels_last = data_format == "channels_last"
+    spatial = (1, 2) if channels_last else (2, 3)
+    strided_dilated = max(strides) > 1 and max(dilation_rate) > 1
+    if padding == "same" and strided_dilated:
+        # Explicit TF SAME amounts, so that the stride-1 convolution below sees the strided padding.
+        padding = tuple(
+            _same_padding(inputs, a, k, s, d)
+            for a, k, s, d in zip(spatial, kernel.shape[:2], strides, dilation_rate)
+        )
+    elif padding != "same":
+        padding = tuple((p, p) for p in padding)
+    if padding != "same" and not all(isinstance(p, int) and p == 0 for pair in padding for p in pair):
+        pads = [[0, 0], list(padding[0]), list(padding[1]), [0, 0]]
+        if not channels_last:
+            pads = [[0, 0], [0, 0], list(padding[0]), list(padding[1])]
+        inputs = ops.pad(inputs, pads)
+    if strided_dilated and BACKEND == "tensorflow":
+        # TensorFlow refuses strides > 1 with dilation > 1: convolve at stride 1 and keep every
+        # stride-th output, which are exactly the strided convolution's outputs.
+        outputs = ops.conv(inputs, kernel, strides=1, padding="valid", data_format=data_format,
+                           dilation_rate=dilation_rate)
+        (sh, sw) = strides
+        outputs = outputs[:, ::sh, ::sw, :] if channels_last else outputs[:, :, ::sh, ::sw]
+    else:
+        outputs = ops.conv(inputs, kernel, strides=strides, padding="same" if padding == "same" else "valid",
+                           data_format=data_format, dilation_rate=dilation_rate)
+    if bias is None:
+        return outputs
+    if not channels_last:
+        bias = ops.reshape(bias, (1, -1, 1, 1))
+    # Bias first: Keras' TensorFlow `ops.add(x, v)` turns a vector-like second operand into
+    # `tf.nn.bias_add` in NHWC whenever x's last axis has v's length, so an NCHW map whose width
+    # equals its channels would get the bias along W (seen with Keras 3.15).
+    return ops.add(bias, outputs)
+
+
+def _same_padding(inputs, axis: int, kernel: int, stride: int, dilation: int):
+    """TF SAME `(before, after)` of one axis; from the dynamic size where the static one is unknown
+    (TensorFlow traces a model with None sizes once it has seen two image sizes)."""
+    size = inputs.shape[axis]
+    if size is not None:
+        return same_padding(size, kernel, stride, dilation)
+    size = ops.shape(inputs)[axis]
+    total = ops.maximum(((size + stride - 1) // stride - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def _torch_conv2d(inputs, kernel, bias, strides, padding, dilation_rate, data_format):
+    kh, kw, kernel_in, _ = kernel.shape
+    channels_last = data_format == "channels_last"
+    x = inputs.permute(0, 3, 1, 2) if channels_last else inputs  # NCHW shape, channels-last memory
+    if padding == "same":
+        (top, bottom), (left, right) = (
+            same_padding(size, k, s, d)
+            for size, k, s, d in zip(x.shape[2:], (kh, kw), strides, dilation_rate)
+        )
+        if (top, left) == (bottom, right):
+            padding = (top, left)
+        else:
+            x = F.pad(x, (left, right, top, bottom))
+            padding = (0, 0)
+    outputs = F.conv2d(x, _value(kernel).permute(3, 2, 0, 1), None if bias is None else _value(bias),
+                       stride=strides, padding=tuple(padding), dilation=dilation_rate,
+                       groups=x.shape[1] // kernel_in)
+    return outputs.permute(0, 2, 3, 1) if channels_last else outputs
+
+
+def patch_projection(images, kernel, bias, patch_size):
+    """A channels-last stride-`patch_size` convolution with a `patch_size` kernel (ViT's patchify).
+
+    On jax the patches are cut out by reshape/transpose and projected by one matmul; elsewhere it
+    is `conv2d`. Height and width must be multiples of the patch size.
+    """
+    if BACKEND != "jax":
+        return conv2d(images, kernel, bias, strides=patch_size)
+    ph, pw = patch_size
+    _, rows, cols, channels = images.shape
+    grid_h, grid_w = rows // ph, cols // pw
+    patches = ops.reshape(images, (-1, grid_h, ph, grid_w, pw, channels))
+    patches = ops.transpose(patches, (0, 1, 3, 2, 4, 5))
+    patches = ops.reshape(patches, (-1, grid_h, grid_w, ph * pw * channels))
+    return linear(patches, ops.reshape(kernel, (ph * pw * channels, kernel.shape[-1])), bias)
+
+
+def standardize_kernel(kernel, epsilon: float, gain=None):
+    """Weight standardization of a `(kh, kw, in, out)` kernel over all but the output axis, in float32.
+
+    `(w - mean) / sqrt(var + epsilon)` with the biased variance, times `gain` (per output channel)
+    when given. On torch this is timm's own single `F.batch_norm` call on the kernel seen as
+    `(kh*kw*in, out)` (a view, no copy); elsewhere two passes (mean, then the centred square).
+    """
+    kernel = ops.cast(kernel, "float32")
+    if _TORCH:
+        flat = kernel.reshape(-1, kernel.shape[-1])
+        gain = None if gain is None else ops.cast(gain, "float32")
+        return F.batch_norm(flat, None, None, weight=gain, training=True, momentum=0.0, eps=epsilon).reshape(
+            kernel.shape
+        )
+    centred = kernel - ops.mean(kernel, axis=(0, 1, 2), keepdims=True)
+    variance = ops.mean(ops.square(centred), axis=(0, 1, 2), keepdims=True)
+    standardized = centred * ops.rsqrt(variance + epsilon)
+    return standardized if gain is None else standardized * ops.cast(gain, "float32")
+
+
+# ------------------------------------------------------------------------------------------------
+# Norms
+
+
+def channel_layer_norm(x, gamma, beta, *, epsilon: float, axis: int):
+    """Layer norm of float32 `x` over its channel `axis` (biased variance), times `gamma` plus `beta`
+    (already shaped to broadcast).
+
+    torch, channels trailing: torch's fused `layer_norm` (one pass, what timm runs). Elsewhere two
+    passes (mean, then the centred square): under XLA the fastest form measured against
+    `ops.moments` and Keras' op, and the variance never goes negative.
+    """
+    if _TORCH and axis in (-1, x.ndim - 1):
+        return ops.layer_normalization(x, gamma, beta, axis=-1, epsilon=epsilon)
+    centred = x - ops.mean(x, axis=axis, keepdims=True)
+    variance = ops.mean(ops.square(centred), axis=axis, keepdims=True)
+    return centred * ops.rsqrt(variance + epsilon) * gamma + beta
+
+
+def _safe_sqrt(x):
+    """sqrt whose gradient at 0 is 0 rather than NaN (inf * 0), with the same values as sqrt.
+
+    The double `where` keeps the untaken branch finite too, so no NaN leaks into the gradient.
+    """
+    positive = x > 0
+    return ops.where(positive, ops.sqrt(ops.where(positive, x, ops.ones_like(x))), ops.zeros_like(x))
+
+
+def spatial_l2_norm(x, axes):
+    """`sqrt(sum(x**2))` over `axes`, kept as size-1 axes; torch's fused `vector_norm` (timm's `norm`).
+
+    Elsewhere a guarded sqrt of the sum of squares, which XLA fuses into one pass; both give a zero
+    gradient where the norm is zero.
+    """
+    if _TORCH:
+        return torch.linalg.vector_norm(x, 2, dim=tuple(axes), keepdim=True)
+    return _safe_sqrt(ops.sum(ops.square(x), axis=tuple(axes), keepdims=True))
+
+
+# ------------------------------------------------------------------------------------------------
+# Attention
+
+
+def softmax_float32(logits, compute_dtype):
+    """Softmax over the last axis in float32, cast back: bf16 softmax loses the small weights."""
+    return ops.cast(ops.softmax(ops.cast(logits, "float32"), axis=-1), compute_dtype)
+
+
+def attention(q, k, v, *, scale: float, bias=None, dropout=None, training=None, compute_dtype: str = "float32"):
+    """`softmax(q k^T * scale + bias) v` for `q`, `k`, `v` of shape `(B, T, heads, head_dim)`.
+
+    `bias` broadcasts against the `(B, heads, T, T)` scores; `dropout` (a Keras Dropout layer) acts
+    on the attention weights when training. Returns `(B, T, heads, head_dim)`.
+
+    torch in float32 without attention dropout takes PyTorch's fused kernel on strided views (the
+    same math); otherwise the explicit form, with the softmax in float32 whatever the compute dtype.
+    """
+    dropping = dropout is not None and dropout.rate > 0 and bool(training)
+    if _TORCH and compute_dtype == "float32" and not dropping:
+        q, k, v = (torch.transpose(t, 1, 2) for t in (q, k, v))  # views, no copies
+        if bias is not None:
+            bias = bias.to(q.dtype)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, scale=scale)
+        return torch.transpose(out, 1, 2)
+    q = ops.transpose(q, (0, 2, 1, 3)) * ops.cast(scale, q.dtype)
+    scores = ops.matmul(q, ops.transpose(k, (0, 2, 3, 1)))
+    if bias is not None:
+        scores = scores + ops.cast(bias, scores.dtype)
+    weights = softmax_float32(scores, compute_dtype)
+    if dropout is not None:
+        weights = call_layer(dropout, weights, training)
+    return ops.transpose(ops.matmul(weights, ops.transpose(v, (0, 2, 1, 3))), (0, 2, 1, 3))

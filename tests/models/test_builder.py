@@ -1,0 +1,179 @@
+"""The family contract, family by family, against timm: `create_model` + `load_pretrained` give timm's
+logits and pooled features; a new head is reported and everything else stays strict; `features_only`
+gives timm's feature maps and `feature_info`; convolutional families take any image size.
+
+Each family's smallest variant runs always; every other registered variant is `slow`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import timm
+import torch
+
+from luximm_keras.interop import load_timm_weights
+from luximm_keras.interop.rules import IGNORED_KEY_SUFFIXES
+from luximm_keras.models import create_model, get_pretrained_cfg, list_models, load_pretrained, model_entry
+from luximm_keras.verification.models import (
+    perturbed_timm_model,
+    random_images,
+    timm_feature_maps,
+    timm_features,
+    timm_features_model,
+    timm_logits,
+    timm_state_dict,
+)
+from model_checks import assert_close_to_timm, predict  # tests/models/model_checks.py
+
+# The smallest registered architecture of each family module.
+SMALLEST = {
+    "vision_transformer": "vit_tiny_patch16_224",
+    "convnext": "convnextv2_atto",
+    "resnetv2": "resnetv2_50x1_bit",
+    "maxxvit": "coatnet_pico_rw_224",
+}
+FAMILY_OF = {name: model_entry(name).builder.__module__.rsplit(".", 1)[-1] for name in list_models()}
+LARGER = sorted(set(FAMILY_OF) - set(SMALLEST.values()))
+
+
+def classifier_keys(name: str) -> list[str]:
+    classifier = get_pretrained_cfg(name).classifier
+    return [f"{classifier}.weight", f"{classifier}.bias"]
+
+
+def test_every_family_has_its_smallest_variant_here():
+    assert set(FAMILY_OF.values()) == set(SMALLEST)
+    for family, name in SMALLEST.items():
+        assert FAMILY_OF[name] == family
+
+
+@pytest.fixture(scope="module", params=list(SMALLEST.values()))
+def name(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def reference(name):
+    return perturbed_timm_model(name)
+
+
+@pytest.fixture(scope="module")
+def state(reference):
+    return timm_state_dict(reference)
+
+
+@pytest.fixture(scope="module")
+def images():
+    return random_images(2, 224)
+
+
+@pytest.fixture(scope="module")
+def loaded(name, state):
+    model = create_model(name)
+    return model, load_pretrained(model, state)
+
+
+def test_every_timm_key_loads_strictly_and_the_logits_match_timm(name, loaded, state, reference, images):
+    model, report = loaded
+    assert model.name == name and model.pretrained_cfg == get_pretrained_cfg(name).to_dict()
+    assert report.ok and not report.reinitialized and not report.discarded
+    assert sorted(report.loaded) == sorted(k for k in state if not k.endswith(IGNORED_KEY_SUFFIXES))
+    assert_close_to_timm(predict(model, images), timm_logits(reference, images), name)
+
+
+def test_a_flipped_weight_fails_the_comparison(name, loaded, state, reference, images):
+    model, _ = loaded
+    key = max((k for k in state if not k.startswith("head")), key=lambda k: state[k].size)
+    original = state[key]
+    try:
+        load_timm_weights(model, {key: -original}, strict=False)
+        with pytest.raises(AssertionError):
+            assert_close_to_timm(predict(model, images), timm_logits(reference, images), name)
+    finally:
+        assert load_timm_weights(model, {key: original}, strict=False).loaded == [key]
+
+
+def test_pooled_features_leave_the_classifier_out(name, state, reference, images):
+    model = create_model(name, num_classes=0)
+    report = load_pretrained(model, state)
+    assert report.ok and sorted(report.discarded) == sorted(classifier_keys(name))
+    assert_close_to_timm(predict(model, images), timm_features(reference, images), f"{name} pooled")
+
+
+def test_a_new_head_is_reported_and_the_rest_loads_as_timm_pretrained_does(name, state):
+    """timm's own pretrained loading of the same checkpoint into a 10-class, 1-channel model (the
+    family filter, `adapt_input_conv`, the classifier dropped) against `load_pretrained`."""
+    torch_state = {k: torch.from_numpy(v) for k, v in state.items()}
+    timm_model = timm.create_model(
+        name, pretrained=True, pretrained_cfg_overlay=dict(state_dict=torch_state), num_classes=10, in_chans=1
+    ).eval()
+    model = create_model(name, num_classes=10, in_chans=1)
+
+    # Only the head may go unfed: a checkpoint missing any other key still fails, changing nothing.
+    some_key = sorted(k for k in state if ".blocks.1." in k or k.startswith("blocks.1."))[0]
+    incomplete = {k: v for k, v in state.items() if k != some_key}
+    with pytest.raises(ValueError, match=f"missing.*{some_key}"):
+        load_pretrained(model, incomplete)
+
+    head = model.get_layer(get_pretrained_cfg(name).classifier.replace(".", "__"))
+    head_before = head.get_weights()
+    report = load_pretrained(model, state)
+    assert report.ok and report.reinitialized == classifier_keys(name) and not report.discarded
+    assert len(report.loaded) == len([k for k in state if not k.endswith(IGNORED_KEY_SUFFIXES)]) - 2
+    for after, before in zip(head.get_weights(), head_before):  # the new head keeps its initial values
+        np.testing.assert_array_equal(after, before)
+
+    # With timm's fresh head copied in, the whole model computes what timm's does.
+    timm_head = {k: v.numpy() for k, v in timm_model.state_dict().items() if k in classifier_keys(name)}
+    assert load_timm_weights(model, timm_head, strict=False).loaded
+    images = random_images(2, 224, in_chans=1)
+    assert_close_to_timm(predict(model, images), timm_logits(timm_model, images), f"{name} in_chans=1, 10 classes")
+
+
+@pytest.mark.parametrize("out_indices", [None, (1, 2)], ids=["default", "1-2"])
+def test_features_only_gives_timms_feature_maps(name, state, reference, images, out_indices):
+    model = create_model(name, features_only=True, out_indices=out_indices)
+    timm_model = timm_features_model(reference, out_indices)
+    assert model.feature_info == timm_model.feature_info.get_dicts()
+    report = load_pretrained(model, state)  # the full checkpoint: the pruned layers are not an error
+    assert report.ok and report.discarded
+    kept = set(report.loaded) | set(report.discarded)
+    assert kept == {k for k in state if not k.endswith(IGNORED_KEY_SUFFIXES)}
+    assert set(classifier_keys(name)) <= set(report.discarded)
+    ours = model.predict(images, batch_size=2, verbose=0)
+    expected = timm_feature_maps(timm_model, images)
+    assert len(ours) == len(expected)
+    for i, (got, want) in enumerate(zip(ours, expected)):
+        assert_close_to_timm(got, want, f"{name} feature {model.feature_info[i]['module']}")
+
+
+def test_image_size(name, loaded, reference):
+    """Convolutional families take any height and width, as timm's do; the others are built for one
+    (`img_size`), and another is refused naming the expected shape."""
+    model, _ = loaded
+    cfg = get_pretrained_cfg(name)
+    images = random_images(2, 160)[:, :, :144]  # 160 x 144: neither square nor 224
+    if cfg.fixed_input_size:
+        assert tuple(model.input.shape) == (None, *cfg.input_size[1:], 3)
+        with pytest.raises(ValueError, match=r"expected shape=\(None, 224, 224, 3\)"):
+            model(images)
+    else:
+        assert tuple(model.input.shape) == (None, None, None, 3)
+        assert_close_to_timm(predict(model, images), timm_logits(reference, images), f"{name} at 160x144")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("larger", LARGER)
+def test_larger_variants_match_timm(larger):
+    reference = perturbed_timm_model(larger)
+    state = timm_state_dict(reference)
+    images = random_images(2, 224)
+    model = create_model(larger)
+    report = load_pretrained(model, state)
+    assert report.ok and sorted(report.loaded) == sorted(k for k in state if not k.endswith(IGNORED_KEY_SUFFIXES))
+    assert_close_to_timm(predict(model, images), timm_logits(reference, images), larger)
+    features = create_model(larger, features_only=True)
+    assert load_pretrained(features, state).ok
+    for got, want in zip(features.predict(images, batch_size=2, verbose=0), timm_feature_maps(timm_features_model(reference), images)):
+        assert_close_to_timm(got, want, f"{larger} features")
