@@ -9,6 +9,7 @@ package registers them all.
 from luximm_keras.models._builder import (
     FeatureMap,
     ModelGraph,
+    TimmModel,
     build_model_with_cfg,
     create_model,
     feature_take_indices,
@@ -27,6 +28,7 @@ __all__ = [
     "FeatureMap",
     "ModelGraph",
     "PretrainedCfg",
+    "TimmModel",
     "build_model_with_cfg",
     "create_model",
     "feature_take_indices",

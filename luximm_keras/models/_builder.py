@@ -20,6 +20,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from luximm_keras._serializable import serializable
 from luximm_keras.interop import LoadReport, adapt_input_conv, load_timm_weights, read_checkpoint
 from luximm_keras.interop.plan import weight_bindings
 from luximm_keras.layers.helpers import to_pair
@@ -96,7 +97,7 @@ def build_model_with_cfg(
     features_only: bool = False,
     out_indices: int | Sequence[int] | None = None,
 ) -> keras.Model:
-    """The functional model of `graph`, named `name` (the architecture), with timm's attributes:
+    """The `TimmModel` of `graph`, named `name` (the architecture), with timm's attributes:
     `pretrained_cfg` (a dict, as timm's `model.pretrained_cfg`) and `feature_info` (a list of dicts).
 
     With `features_only=True` the outputs are the feature maps at `out_indices` (NHWC), the layers
@@ -104,28 +105,55 @@ def build_model_with_cfg(
     as timm's `feature_info.get_dicts()`.
     """
     if not features_only:
-        model = keras.Model(graph.inputs, graph.outputs, name=name)
-        feature_info = [f.info() for f in graph.features]
-        pruned_keys: tuple[str, ...] = ()
+        outputs, feature_info, pruned_keys = graph.outputs, [f.info() for f in graph.features], ()
     else:
         if not graph.features:
             raise ValueError(f"{name} has no feature maps to return (features_only is not supported).")
         indices = feature_take_indices(len(graph.features), out_indices)
-        model = keras.Model(graph.inputs, [graph.features[i].tensor for i in indices], name=name)
+        outputs = [graph.features[i].tensor for i in indices]
         feature_info = [dict(graph.features[i].info(), index=i) for i in indices]
         # What timm's feature wrapper prunes: the checkpoint keys of the layers after the last map.
-        full = keras.Model(graph.inputs, graph.outputs)
-        kept = {b.timm_key for b in weight_bindings(model)}
-        pruned_keys = tuple(b.timm_key for b in weight_bindings(full) if b.timm_key not in kept)
-    _set_plain_attribute(model, "pretrained_cfg", pretrained_cfg.to_dict())
-    _set_plain_attribute(model, "feature_info", feature_info)
-    _set_plain_attribute(model, "pruned_timm_keys", pruned_keys)
-    return model
+        kept = {b.timm_key for b in weight_bindings(keras.Model(graph.inputs, outputs))}
+        pruned_keys = tuple(
+            b.timm_key for b in weight_bindings(keras.Model(graph.inputs, graph.outputs)) if b.timm_key not in kept
+        )
+    return TimmModel(
+        graph.inputs, outputs, name=name, pretrained_cfg=pretrained_cfg.to_dict(), feature_info=feature_info,
+        pruned_timm_keys=pruned_keys,
+    )
 
 
-def _set_plain_attribute(model: keras.Model, name: str, value) -> None:
-    # Plain data, not something for Keras to track (it would wrap lists and dicts in its own types).
-    object.__setattr__(model, name, value)
+@serializable
+class TimmModel(keras.Model):
+    """A functional Keras model of a timm architecture that keeps timm's attributes through `.keras`
+    files: `pretrained_cfg` (timm's dict, the tag it was made for), `feature_info` (timm's list of
+    feature dicts) and `pruned_timm_keys` (what a `features_only` model leaves out of a checkpoint).
+    `create_model` makes them; it is an ordinary functional `keras.Model` otherwise."""
+
+    def __init__(self, inputs, outputs, name=None, **kwargs):
+        # Functional's own signature, so that Keras saves and revives the graph; the extras ride in kwargs.
+        pretrained_cfg = kwargs.pop("pretrained_cfg", None) or {}
+        feature_info = kwargs.pop("feature_info", None) or []
+        pruned_timm_keys = kwargs.pop("pruned_timm_keys", None) or ()
+        super().__init__(inputs, outputs, name=name, **kwargs)
+        # Plain data, not for Keras to track (it would wrap lists and dicts in its own types). A config
+        # read back from JSON has lists where timm has tuples.
+        object.__setattr__(self, "pretrained_cfg", {k: _tuples(v) for k, v in pretrained_cfg.items()})
+        object.__setattr__(self, "feature_info", [dict(info) for info in feature_info])
+        object.__setattr__(self, "pruned_timm_keys", tuple(pruned_timm_keys))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            pretrained_cfg=self.pretrained_cfg,
+            feature_info=self.feature_info,
+            pruned_timm_keys=list(self.pruned_timm_keys),
+        )
+        return config
+
+
+def _tuples(value):
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def create_model(
