@@ -239,7 +239,8 @@ def load_pretrained(
        model takes another number of input channels.
     3. The classifier (`pretrained_cfg["classifier"]`): when the model's head has another number of
        classes than the checkpoint's, the checkpoint's head is dropped and the model's stays freshly
-       initialised, listed in the report's `reinitialized`; a model without a head
+       initialised, listed in the report's `reinitialized` (the whole head when the checkpoint has
+       none of it, as ConvNeXt-V2's `fcmae` checkpoints); a model without a head
        (`num_classes=0`) or a `features_only` model leaves the checkpoint's head and the other
        pruned layers out, listed in `discarded`.
 
@@ -286,6 +287,13 @@ def load_pretrained(
                 if key in state:
                     state.pop(key)
                     (discarded if key not in shapes else reinitialized).append(key)
+    # A checkpoint without any of the head's parameters (ConvNeXt-V2's `fcmae` pretraining has no
+    # `head.norm`, which timm loads non-strictly for it) leaves the model's whole head fresh.
+    for classifier in _names(cfg.get("classifier")):
+        head = classifier.rpartition(".")[0]
+        head_keys = [k for k in shapes if head and k.startswith(head + ".")]
+        if head_keys and not any(k in state for k in head_keys):
+            reinitialized += [k for k in head_keys if k not in reinitialized]
     for key in getattr(model, "pruned_timm_keys", ()):
         if key in state:
             state.pop(key)

@@ -107,3 +107,20 @@ def test_an_original_facebook_checkpoint_is_renamed_as_timms_filter_does(state):
     for key in ours:
         np.testing.assert_array_equal(np.asarray(ours[key]), expected[key].numpy(), err_msg=key)
     assert load_pretrained(model, fb).ok
+
+
+def test_an_fcmae_checkpoint_without_the_head_norm_loads_as_timm_loads_it(state):
+    """timm's `fcmae` tags are pretraining checkpoints without `head.norm` (nor `head.fc`): timm loads
+    them non-strictly, leaving the head norm at its initial values; here it is reported."""
+    fcmae = {k: v for k, v in state.items() if not k.startswith("head.")}
+    reference = timm.create_model(
+        f"{SMALLEST}.fcmae", pretrained=True,
+        pretrained_cfg_overlay=dict(state_dict={k: torch.from_numpy(v) for k, v in fcmae.items()}),
+    ).eval()
+    model = create_model(f"{SMALLEST}.fcmae")
+    report = load_pretrained(model, fcmae)
+    assert report.ok and report.reinitialized == ["head.norm.weight", "head.norm.bias"]
+    images = np.random.default_rng(0).standard_normal((2, 64, 64, 3)).astype("float32")
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(images).permute(0, 3, 1, 2)).numpy()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(images)), expected, rtol=1e-4, atol=1e-4)
