@@ -55,6 +55,7 @@ __all__ = [
     "patch_projection",
     "spatial_l2_norm",
     "standardize_kernel",
+    "take",
 ]
 
 
@@ -67,13 +68,17 @@ def call_layer(layer: keras.layers.Layer, inputs, training=None):
 
     A `Dense` runs as `linear`, a `Conv2D` as `conv2d` (a 1x1 channels-last one as `linear`), a
     `Dropout` or `DropPath` is skipped when it is the identity (rate 0 or inference: Keras' per-call
-    overhead is paid on every forward on torch). Anything else, and any layer with LoRA,
-    quantization or an activation, is called as it is.
+    overhead is paid on every forward on torch), a `ZeroPadding2D` on torch is `F.pad` (Keras'
+    `ops.pad` makes an `Operation` object on every call, a dict mutation that breaks torch.compile's
+    graph at the next layer call). Anything else, and any layer with LoRA, quantization or an
+    activation, is called as it is.
     """
     if isinstance(layer, (keras.layers.Dropout, DropPath)):
         if layer.rate and training:
             return layer(inputs, training=training)
         return inputs
+    if _TORCH and type(layer) is keras.layers.ZeroPadding2D:
+        return _torch_zero_padding(inputs, layer.padding, layer.data_format)
     if not (layer.built and is_plain(layer)):
         return layer(inputs, training=training)
     if isinstance(layer, keras.layers.Dense):
@@ -88,6 +93,12 @@ def call_layer(layer: keras.layers.Layer, inputs, training=None):
                       padding=(0, 0) if layer.padding == "valid" else "same",
                       dilation_rate=layer.dilation_rate, data_format=layer.data_format)
     return layer(inputs, training=training)
+
+
+def _torch_zero_padding(inputs, padding, data_format):
+    (top, bottom), (left, right) = padding
+    pads = (left, right, top, bottom) if data_format == "channels_first" else (0, 0, left, right, top, bottom)
+    return F.pad(inputs, pads)
 
 
 def is_plain(layer) -> bool:
@@ -248,6 +259,20 @@ def standardize_kernel(kernel, epsilon: float, gain=None):
     variance = ops.mean(ops.square(centred), axis=(0, 1, 2), keepdims=True)
     standardized = centred * ops.rsqrt(variance + epsilon)
     return standardized if gain is None else standardized * ops.cast(gain, "float32")
+
+
+def take(params, indices, axis: int = 0):
+    """`ops.take(params, indices, axis)` with a constant numpy `indices` (a relative-position index).
+
+    On torch the index becomes a tensor by `torch.from_numpy`: Keras' `convert_to_tensor` reads
+    `ndarray.dtype`, which torch.compile cannot trace, so `ops.take` there breaks the graph (and the
+    layers after it compile as separate frames until dynamo's recompile limit sends them to eager).
+    """
+    if _TORCH:
+        params = _value(params)
+        index = torch.from_numpy(indices).to(device=params.device, dtype=torch.long)
+        return torch.index_select(params, axis, index)
+    return ops.take(params, indices, axis=axis)
 
 
 # ------------------------------------------------------------------------------------------------

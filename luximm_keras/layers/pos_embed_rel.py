@@ -14,6 +14,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from luximm_keras import backend_ops
 from luximm_keras._serializable import serializable
 from luximm_keras.initializers import normal_init
 from luximm_keras.layers import helpers
@@ -72,7 +73,7 @@ class RelPosBias(keras.layers.Layer):
 
     def get_bias(self):
         """The `(1, heads, L, L)` bias, in the table's dtype."""
-        bias = ops.take(self.relative_position_bias_table, self.relative_position_index, axis=0)
+        bias = backend_ops.take(self.relative_position_bias_table, self.relative_position_index, axis=0)
         bias = ops.reshape(bias, (self.window_area, self.window_area, self.num_heads))
         return ops.expand_dims(ops.transpose(bias, (2, 0, 1)), 0)
 

@@ -471,7 +471,7 @@ class MbConvBlock(keras.layers.Layer):
             x = self.down(x)
         x = self.norm1(backend_ops.call_layer(self.conv1_1x1, x), training=training)
         if self.conv2_kxk_pad is not None:
-            x = self.conv2_kxk_pad(x)
+            x = backend_ops.call_layer(self.conv2_kxk_pad, x)
         x = backend_ops.call_layer(self.conv2_kxk, x)
         if self.se_early is not None:
             x = self.se_early(x)

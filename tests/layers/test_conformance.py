@@ -1,78 +1,56 @@
-"""Keras conformance of every public layer: config and saving, symbolic shapes, dtype policies,
-channels_first, training, compilation. One `LayerSpec` line per configuration; the checks live in
-`conformance.py`. Shapes are tiny (8x16 maps, width 32) so the file runs in well under a minute and
-a half per backend.
+"""Keras conformance of every class registered under `luximm_keras` (the layers and the model
+families' blocks): config and saving, symbolic shapes, dtype policies, channels_first, training,
+compilation. The `LayerSpec` lines (one per configuration) and the checks live in `conformance.py`.
+Shapes are tiny and shared between the specs (8x16 maps of 16 channels, 6 tokens of width 32): on jax
+every new shape and dtype is one more compilation of every op.
 """
 
 import keras
 import pytest
 
 import conformance as cf
-from conformance import LayerSpec
-from luximm_keras.layers import (
-    DropPath,
-    GlobalResponseNorm,
-    LayerNorm2D,
-    LayerScale,
-    Mlp,
-    MultiHeadSelfAttention,
-    PatchEmbed,
-    RelPosAttention2D,
-    RelPosBias,
-    ScaledStdConv2D,
-    SqueezeExcite,
-    StdConv2D,
-    ViTBlock,
-)
+from conformance import SPECS
 
-# Few shapes, shared by the specs: eager jax compiles every op once per shape and dtype. The 2x3
-# attention window gives the same (4 heads, 6 tokens, 8 wide) attention as the token layers.
-# Maps are non-square, so a height/width swap shows; some outputs are as wide as they have channels
-# (StdConv2D: 16 x 16; PatchEmbed grid: 8 columns of 8), a shape that exposes any code picking the
-# channel axis by size rather than by data format.
-IMG = (4, 8, 16, 16)  # batch, height, width, channels
-TOKENS = (4, 6, 32)
-
-# fmt: off
-SPECS = [
-    LayerSpec(StdConv2D, dict(filters=16, kernel_size=3, padding=1, use_bias=True, kernel_initializer="he_uniform"), IMG, "pad1-bias-he_uniform", spatial=True),
-    LayerSpec(StdConv2D, dict(filters=16, kernel_size=(3, 1), strides=2, padding="same", groups=2, kernel_initializer=keras.initializers.RandomNormal(stddev=0.3)), IMG, "s2-same-groups-randomnormal", spatial=True),
-    LayerSpec(ScaledStdConv2D, dict(filters=16, kernel_size=3, padding=None, gamma=1.7139588594436646, eps=1e-5, gain_init=0.5), IMG, spatial=True),
-    LayerSpec(LayerNorm2D, dict(), IMG, spatial=True),
-    LayerSpec(GlobalResponseNorm, dict(), IMG, spatial=True),
-    LayerSpec(SqueezeExcite, dict(rd_ratio=0.25, activation="silu"), IMG, "silu", spatial=True),
-    LayerSpec(SqueezeExcite, dict(rd_channels=4, activation=keras.activations.gelu), IMG, "gelu-object", spatial=True),
-    LayerSpec(PatchEmbed, dict(embed_dim=32, patch_size=4), IMG, "flatten", spatial=True, stack=False),
-    LayerSpec(PatchEmbed, dict(embed_dim=8, patch_size=(4, 2), flatten=False), IMG, "grid", spatial=True, stack=False),
-    LayerSpec(MultiHeadSelfAttention, dict(dim=32, num_heads=4), TOKENS),
-    # k_norm's beta shifts every key alike: a constant per query, which the softmax cancels (zero gradient).
-    LayerSpec(MultiHeadSelfAttention, dict(dim=32, num_heads=4, qkv_bias=False, qk_norm=True, attn_drop=0.2, proj_drop=0.2), TOKENS, "qknorm-drop", drop_rates=("attn_drop", "proj_drop"), zero_grad=("k_norm/beta",)),
-    LayerSpec(ViTBlock, dict(dim=32, num_heads=4, mlp_ratio=2.0), TOKENS),
-    LayerSpec(ViTBlock, dict(dim=32, num_heads=4, mlp_ratio=2.0, init_values=0.1, drop_path=0.2, proj_drop=0.1, activation="silu"), TOKENS, "layerscale-drop", drop_rates=("drop_path", "proj_drop")),
-    LayerSpec(RelPosAttention2D, dict(dim=32, dim_out=48, dim_head=8, window_size=(2, 3)), (4, 2, 3, 32), spatial=True, fixed_size=True, stack=False),
-    LayerSpec(Mlp, dict(hidden_features=64), TOKENS),
-    LayerSpec(Mlp, dict(hidden_features=64, out_features=16, activation="silu", drop=0.2), TOKENS, "out-drop", drop_rates=("drop",), stack=False),
-    LayerSpec(LayerScale, dict(init_values=0.1), TOKENS),
-    LayerSpec(DropPath, dict(rate=0.5), TOKENS, drop_rates=("rate",)),
-    LayerSpec(RelPosBias, dict(window_size=(2, 3), num_heads=4), (4, 4, 6, 6), fixed_size=True),
-]
-# fmt: on
+from luximm_keras.layers import DropPath
 
 SPATIAL = [s for s in SPECS if s.spatial]
 STOCHASTIC = [s for s in SPECS if s.drop_rates]
 by_id = dict(ids=str)
 
 
-def test_every_public_layer_has_a_spec():
+def test_every_registered_class_has_a_spec():
+    registered = cf.registered_classes()
+    assert "StdConv2D" in registered and "ViTBlock" in registered, sorted(registered)
+    missing = cf.classes_without_spec(SPECS)
+    assert not missing, f"registered under {cf.PACKAGE!r} without a LayerSpec in conformance.py: {missing}"
+
+
+def test_the_classes_checked_elsewhere_are_registered_models():
+    registered = cf.registered_classes()
+    for name in cf.CHECKED_ELSEWHERE:
+        assert name in registered, f"{name} is no longer registered: drop it from CHECKED_ELSEWHERE"
+        assert issubclass(registered[name], keras.Model), f"{name} is a layer: give it a LayerSpec"
+
+
+def test_the_gate_names_a_newly_registered_class_without_a_spec():
+    class NewBlock(keras.layers.Layer):
+        pass
+
+    registry = {**keras.saving.get_custom_objects(), f"{cf.PACKAGE}>NewBlock": NewBlock}
+    assert cf.classes_without_spec(SPECS, registry) == ["NewBlock"]
+
+
+def test_every_public_layer_class_is_registered():
     import luximm_keras.layers as package
 
     public = {
-        name
+        name: getattr(package, name)
         for name in package.__all__
         if isinstance(getattr(package, name), type) and issubclass(getattr(package, name), keras.layers.Layer)
     }
     assert public, "no public layer classes found"
-    assert public == {s.cls.__name__ for s in SPECS}
+    registered = cf.registered_classes()
+    assert {name: registered.get(name) for name in public} == public
 
 
 def test_spec_ids_are_unique():
@@ -109,8 +87,19 @@ def test_model_built_once_runs_on_other_batch_and_image_sizes(spec):
 # 3. Dtype policies
 
 
-@pytest.mark.parametrize("policy", cf.LOW_PRECISION_POLICIES)
-@pytest.mark.parametrize("spec", SPECS, **by_id)
+# On jax, where every eager op and every jitted function compiles once per shape and dtype, the family
+# blocks' low-precision checks (two compilations of a whole block each) run in the slow suite
+# (`-m slow`): the layers they are built from are checked here under all three policies, and the
+# blocks themselves on TensorFlow and torch.
+SLOW_ON_JAX = (pytest.mark.slow,) if cf.BACKEND == "jax" else ()
+POLICY_CASES = [
+    pytest.param(spec, policy, id=f"{spec}-{policy}", marks=() if cf.is_layers_class(spec) else SLOW_ON_JAX)
+    for spec in SPECS
+    for policy in cf.low_precision_policies(spec)
+]
+
+
+@pytest.mark.parametrize("spec, policy", POLICY_CASES)
 def test_low_precision_policy_keeps_dtypes_stays_near_float32_and_finite_also_for_zero_input(spec, policy):
     reason = cf.low_precision_unsupported(policy)
     if reason:
@@ -163,9 +152,9 @@ def jit_results():
     reason = cf.jit_compile_unsupported()
     if reason:
         pytest.skip(reason)
-    return cf.jit_compiled_outputs(SPECS)
+    return cf.jit_compiled_outputs(cf.jit_specs(SPECS))
 
 
-@pytest.mark.parametrize("spec", SPECS, **by_id)
+@pytest.mark.parametrize("spec", cf.jit_specs(SPECS), **by_id)
 def test_forward_under_jit_compile_matches_eager(spec, jit_results):
     cf.check_jit_compile_matches_eager(spec, jit_results)

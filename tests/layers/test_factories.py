@@ -5,6 +5,8 @@ import pytest
 import keras
 
 from luximm_keras import layers as lx
+from luximm_keras.models.maxxvit import RelPosAttention2D
+from luximm_keras.models.vision_transformer import ViTBlock
 
 
 @pytest.mark.parametrize(
@@ -16,9 +18,9 @@ from luximm_keras import layers as lx
         (lambda: lx.se_block(64, act="silu", rd_channels=16), lx.SqueezeExcite, (1, 5, 5, 64)),
         (lambda: lx.patch_embed(4, 32, patch=4), lx.PatchEmbed, (1, 8, 12, 4)),
         (lambda: lx.mhsa(32, num_heads=4), lx.MultiHeadSelfAttention, (1, 5, 32)),
-        (lambda: lx.vit_block(32, num_heads=4), lx.ViTBlock, (1, 5, 32)),
+        (lambda: lx.vit_block(32, num_heads=4), ViTBlock, (1, 5, 32)),
         (lambda: lx.vit_layernorm(32), keras.layers.LayerNormalization, (1, 5, 32)),
-        (lambda: lx.rel_pos_attention(32, 48, dim_head=16, window=(3, 4)), lx.RelPosAttention2D, (1, 3, 4, 32)),
+        (lambda: lx.rel_pos_attention(32, 48, dim_head=16, window=(3, 4)), RelPosAttention2D, (1, 3, 4, 32)),
     ],
 )
 def test_factory_builds_the_block_and_checks_channels(factory, cls, input_shape):
@@ -33,7 +35,8 @@ def test_factory_builds_the_block_and_checks_channels(factory, cls, input_shape)
 
 def test_factory_parameters_reach_the_layer():
     conv = lx.std_conv(3, 5, 4, 8, stride=2, pad=(1, 2), eps=1e-5)
-    assert (conv.kernel_size, conv.strides, conv.padding, conv.eps, conv.filters) == ((3, 5), (2, 2), (1, 2), 1e-5, 8)
+    assert (conv.kernel_size, conv.strides, conv.padding, conv.filters) == ((3, 5), (2, 2), (1, 2), 8)
+    assert conv.epsilon == 1e-5  # the factory's `eps` is the layer's `epsilon`
     assert conv.kernel.shape == (3, 5, 4, 8)
     assert lx.layernorm2d(8, eps=1e-3).epsilon == 1e-3
     assert lx.vit_layernorm(8).epsilon == 1e-6

@@ -1,10 +1,14 @@
-"""timm's channel rounding and relative-position index, checked against timm's own functions."""
+"""timm's channel rounding, padding arithmetic, stochastic-depth schedule and relative-position index,
+checked against timm's own functions."""
 
 import numpy as np
 import pytest
+import timm.layers as tl
 from timm.layers import make_divisible
+from timm.layers.padding import get_same_padding
 from timm.layers.pos_embed_rel import gen_relative_position_index
 
+import luximm_keras.layers as lx
 from luximm_keras.layers import SqueezeExcite, rel_pos_index, se_make_divisible
 
 
@@ -43,3 +47,39 @@ def test_rel_pos_index_equals_timm(window):
 def test_rel_pos_index_rejects_empty_window():
     with pytest.raises(ValueError, match="at least 1x1"):
         rel_pos_index(0, 3)
+
+
+def test_reference_names_are_the_timm_named_functions():
+    assert lx.rel_pos_index is lx.gen_relative_position_index
+    assert lx.se_make_divisible is lx.make_divisible
+
+
+@pytest.mark.parametrize("dilation", [1, 2, 3])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_padding_arithmetic_equals_timm(stride, dilation):
+    for kernel in range(1, 8):
+        assert lx.get_padding(kernel, stride, dilation) == tl.get_padding(kernel, stride, dilation)
+        for size in range(1, 20):
+            total = get_same_padding(size, kernel, stride, dilation)
+            # timm's `pad_same`: the odd pixel at the end
+            assert lx.same_padding(size, kernel, stride, dilation) == (total // 2, total - total // 2), (
+                size, kernel, stride, dilation,
+            )
+
+
+@pytest.mark.parametrize("depths", [12, [2, 2, 6, 2], [3, 4, 6, 3]], ids=str)
+@pytest.mark.parametrize("rate", [0.0, 0.1, 0.3])
+def test_calculate_drop_path_rates_equals_timm(rate, depths):
+    """Equal to float32 rounding: torch's float32 `linspace` adds steps per SIMD lane, so its last bit
+    depends on the CPU's vector width; numpy's is the correctly rounded ramp."""
+    ours, theirs = lx.calculate_drop_path_rates(rate, depths), tl.calculate_drop_path_rates(rate, depths)
+    assert len(ours) == len(theirs) and all(isinstance(r, float) for r in ours)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=0)
+    if isinstance(depths, list):
+        ours = lx.calculate_drop_path_rates(rate, depths, stagewise=True)
+        theirs = tl.calculate_drop_path_rates(rate, depths, stagewise=True)
+        assert [len(stage) for stage in ours] == [len(stage) for stage in theirs] == depths
+        np.testing.assert_allclose(sum(ours, []), sum(theirs, []), rtol=1e-6, atol=0)
+    else:
+        with pytest.raises(ValueError, match="stagewise=True requires"):
+            lx.calculate_drop_path_rates(rate, depths, stagewise=True)
