@@ -9,6 +9,17 @@ The package never imports torchvision or timm. Where timm is used in the same pr
 
 __version__ = "0.1.0"
 
-from luximm_keras import initializers, interop, layers, models  # noqa: E402  (registers every class)
+from luximm_keras import data, initializers, interop, layers, models  # noqa: E402  (registers every class)
+from luximm_keras.models import create_model, list_models, load_pretrained  # noqa: E402  (as timm's top level)
 
-__all__ = ["__version__", "initializers", "interop", "layers", "models"]
+__all__ = [
+    "__version__",
+    "create_model",
+    "data",
+    "initializers",
+    "interop",
+    "layers",
+    "list_models",
+    "load_pretrained",
+    "models",
+]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+import logging
 from typing import Any
 
 import keras
@@ -24,10 +25,12 @@ from luximm_keras._serializable import serializable
 from luximm_keras.interop import LoadReport, adapt_input_conv, load_timm_weights, read_checkpoint
 from luximm_keras.interop.plan import weight_bindings
 from luximm_keras.layers.helpers import to_pair
+from luximm_keras.models._hub import fetch_pretrained
 from luximm_keras.models._pretrained import PretrainedCfg, split_model_name_tag
 from luximm_keras.models._registry import get_pretrained_cfg, model_entry
 
 INPUT_NAME = "images"  # every model's input layer
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -158,6 +161,7 @@ def _tuples(value):
 
 def create_model(
     model_name: str,
+    pretrained: bool = False,
     *,
     num_classes: int | None = None,
     in_chans: int | None = None,
@@ -179,6 +183,19 @@ def create_model(
 
     The model's layer names map onto timm's module paths (`__` for `.`), and it carries timm's
     `pretrained_cfg` (a dict) and `feature_info` (a list of dicts).
+
+    With `pretrained=True` the weights of the name's tag (timm's default tag when it has none) are
+    loaded as timm loads them (`load_pretrained`: a new head for another `num_classes`, the first conv
+    adapted to `in_chans`, position tables resampled to `img_size`), from the first source the config
+    names: `pretrained_cfg_overlay=dict(file=PATH)` for a local checkpoint, else the Hugging Face Hub
+    repo timm uses, fetched through `huggingface_hub` (its cache, `HF_HOME`, `HF_HUB_OFFLINE` and
+    token apply; `model.safetensors` is preferred and needs no torch).
+
+    Raises:
+        ValueError: an unknown architecture or tag (the message lists what exists), or a tag without
+            weights.
+        FileNotFoundError: the weights are neither cached nor reachable (offline), or the overlay's
+            file does not exist.
     """
     arch, _ = split_model_name_tag(model_name)
     entry = model_entry(arch)
@@ -202,10 +219,18 @@ def create_model(
             "img_size, features_only, out_indices, pretrained_cfg_overlay and drop_path_rate."
         )
     args = BuildArgs(int(num_classes), int(in_chans), img_size, **kwargs)
+    # Weights first: a missing file fails before the build. A state dict passed through the overlay is
+    # read here, not kept in the model's config (which `.keras` files store as JSON).
+    weights = fetch_pretrained(cfg.to_dict()) if pretrained else None
+    cfg = cfg.replace(state_dict=None)
     graph = entry.builder(arch, args)
     if out_indices is None:
         out_indices = entry.feature_out_indices
-    return build_model_with_cfg(arch, graph, cfg, features_only=features_only, out_indices=out_indices)
+    model = build_model_with_cfg(arch, graph, cfg, features_only=features_only, out_indices=out_indices)
+    if pretrained:
+        report = load_pretrained(model, weights)
+        logger.info("%s: %s", model_name, report)
+    return model
 
 
 # ------------------------------------------------------------------------------------------------
@@ -275,6 +300,10 @@ def load_pretrained(
     for classifier in _names(cfg.get("classifier")):
         keys = [f"{classifier}.weight", f"{classifier}.bias"]
         if keys[0] not in state:
+            # A checkpoint made without a classifier (`num_classes=0` in its config) under a model with one.
+            model_shape = shapes.get(keys[0])
+            if model_shape is not None and cfg.get("num_classes") == 0:
+                reinitialized += [k for k in keys if k in shapes and k not in state]
             continue
         rows = np.shape(state[keys[0]])[0]
         model_shape = shapes.get(keys[0])

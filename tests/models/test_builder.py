@@ -33,7 +33,12 @@ from luximm_keras.verification.models import (
     timm_logits,
     timm_state_dict,
 )
-from model_checks import assert_close_to_timm, predict  # tests/models/model_checks.py
+from model_checks import (  # tests/models/model_checks.py
+    assert_as_close_to_exact_as_timm,
+    assert_close_to_timm,
+    predict,
+    within_tolerance,
+)
 
 # The smallest registered architecture of each family module.
 SMALLEST = {
@@ -200,6 +205,13 @@ def test_larger_variants_match_timm(larger):
     assert_close_to_timm(predict(model, images), timm_logits(reference, images), larger)
     features = create_model(larger, features_only=True)
     assert load_pretrained(features, state).ok
-    maps = timm_feature_maps(timm_features_model(reference), images)
-    for got, want in zip(features.predict(images, batch_size=2, verbose=0), maps):
-        assert_close_to_timm(got, want, f"{larger} features")
+    timm_features = timm_features_model(reference)
+    maps = timm_feature_maps(timm_features, images)
+    got = features.predict(images, batch_size=2, verbose=0)
+    if all(within_tolerance(ours, want) for ours, want in zip(got, maps)):
+        return
+    # The deepest (BiT-R152x2's last stages): float32 rounding alone exceeds the tolerance there.
+    with torch.no_grad():
+        maps64 = timm_features.double()(torch.from_numpy(images).permute(0, 3, 1, 2).double())
+    for index, (ours, want, exact) in enumerate(zip(got, maps, maps64)):
+        assert_as_close_to_exact_as_timm(ours, want, exact.permute(0, 2, 3, 1).numpy(), f"{larger} features[{index}]")
