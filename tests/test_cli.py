@@ -1,9 +1,13 @@
 """The console script: convert a timm checkpoint to .keras (each family, loaded back in a fresh process
-that imports only luximm_keras; a new head), verify against timm, list models, clear errors."""
+that imports only luximm_keras; a new head), verify against timm, list models, predict, help and
+version, clear errors, and no TensorFlow start-up notices."""
 
 import os
+import shutil
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -11,8 +15,11 @@ import pytest
 import safetensors.torch
 import timm
 import torch
+from PIL import Image
 
+import luximm_keras
 from luximm_keras.cli import main
+from luximm_keras.data import imagenet_class_names
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits
 
 BACKEND = keras.backend.backend()
@@ -57,7 +64,7 @@ def test_convert_errors_name_the_problem(vit_tiny_checkpoint, tmp_path, capsys):
 
 def test_verify_prints_the_table_for_this_backend():
     run = subprocess.run(
-        [sys.executable, "-m", "luximm_keras.cli", "verify", "--backends", BACKEND, "--repeats", "1"],
+        [sys.executable, "-m", "luximm_keras.cli", "verify", "--backends", BACKEND, "--samples", "1"],
         capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
@@ -65,6 +72,34 @@ def test_verify_prints_the_table_for_this_backend():
     from luximm_keras.verification.cases import CASES
 
     assert f"{len(CASES)} of {len(CASES)} block checks match timm" in run.stdout
+    assert "median time per call over 1 samples" in run.stdout
+    # stderr is a pipe here: no progress bar (no carriage returns), one line for the backend.
+    assert "\r" not in run.stderr
+    assert run.stderr.splitlines()[-1].split()[:5] == [BACKEND, str(len(CASES)), "of", str(len(CASES)), "ok"]
+
+
+def test_verify_refuses_an_unknown_model_at_once(capsys):
+    start = time.perf_counter()
+    assert main(["verify", "--model", "vit_tiny_patch16"]) == 2
+    assert time.perf_counter() - start < 10  # no worker started (each takes 10-30 s)
+    err = capsys.readouterr().err
+    assert err.count("Unknown model 'vit_tiny_patch16'") == 1
+    assert "Did you mean vit_tiny_patch16_224" in err
+
+
+def test_time_pair_calibrates_samples_to_the_minimum_time():
+    from luximm_keras.verification.worker import time_pair
+
+    calls = {"a": 0, "b": 0}
+
+    def count(key):
+        calls[key] += 1
+
+    a_ms, b_ms = time_pair(lambda: count("a"), lambda: count("b"), samples=3, min_sample_s=0.005)
+    assert calls["a"] > 100 and calls["b"] > 100  # microsecond calls: many per sample
+    assert 0 < a_ms < 1 and 0 < b_ms < 1
+    slept, _ = time_pair(lambda: time.sleep(0.002), lambda: None, samples=3, min_sample_s=0.005)
+    assert 1.9 < slept < 10
 
 
 def test_convert_with_another_number_of_classes_gives_a_new_head(vit_tiny_checkpoint, tmp_path, capsys):
@@ -119,3 +154,152 @@ def test_list_models_with_a_pattern_and_pretrained_tags(capsys):
     assert capsys.readouterr().out.split() == ["convnextv2_atto", "convnextv2_nano", "convnextv2_tiny"]
     assert main(["list-models", "convnextv2_atto*", "--pretrained"]) == 0
     assert capsys.readouterr().out.split() == ["convnextv2_atto.fcmae", "convnextv2_atto.fcmae_ft_in1k"]
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"luximm-keras {luximm_keras.__version__}"
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_ = capsys.readouterr().out
+    for command in ("convert", "verify", "list-models", "predict"):
+        assert f"luximm-keras {command} " in help_  # an example of each
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    assert "--checkpoint FILE" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------------
+# predict
+
+TABBY = 281
+
+
+def _checkpoint_favouring(path: Path, index: int, num_classes: int = 1000) -> Path:
+    """timm's random ViT-Ti with its head's bias pushing class `index` far above the others."""
+    torch.manual_seed(0)
+    reference = timm.create_model("vit_tiny_patch16_224", pretrained=False, num_classes=num_classes).eval()
+    with torch.no_grad():
+        reference.head.bias[index] = 50.0
+    safetensors.torch.save_file(reference.state_dict(), str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("images")
+    rng = np.random.default_rng(0)
+    paths = []
+    for name, size in (("a.png", (300, 240)), ("b.jpg", (180, 320))):
+        pixels = rng.integers(0, 256, (*size, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / name)
+        paths.append(str(folder / name))
+    return paths
+
+
+def _top_lines(out: str) -> dict[str, list[str]]:
+    blocks, current = {}, None
+    for line in out.splitlines():
+        if line.endswith(":") and not line.startswith(" "):
+            current = blocks.setdefault(line[:-1], [])
+        elif current is not None:
+            current.append(line.strip())
+    return blocks
+
+
+def test_predict_names_the_checkpoints_top_class(images, tmp_path, capsys):
+    checkpoint = _checkpoint_favouring(tmp_path / "tabby.safetensors", TABBY)
+    command = ["predict", *images, "--model", "vit_tiny_patch16_224", "--checkpoint", str(checkpoint), "--top", "3"]
+    assert main(command) == 0
+    blocks = _top_lines(capsys.readouterr().out)
+    assert list(blocks) == images
+    name = imagenet_class_names()[TABBY]
+    for lines in blocks.values():
+        assert len(lines) == 3
+        assert lines[0] == f"1. 1.0000  {name} ({TABBY})"
+        probabilities = [float(line.split()[1]) for line in lines]
+        assert probabilities == sorted(probabilities, reverse=True)
+
+
+def test_predict_prints_indices_for_a_head_of_other_classes(images, tmp_path, capsys):
+    checkpoint = _checkpoint_favouring(tmp_path / "ten.safetensors", 7, num_classes=10)
+    assert main(["predict", images[0], "--model", "vit_tiny_patch16_224", "--checkpoint", str(checkpoint)]) == 0
+    lines = _top_lines(capsys.readouterr().out)[images[0]]
+    assert len(lines) == 5 and lines[0] == "1. 1.0000  class 7"
+
+
+def test_predict_without_checkpoint_takes_the_hub_weights(images, tmp_path, monkeypatch, capsys):
+    from hf_cache import offline_hf_cache, put_in_cache
+
+    from luximm_keras.models import get_pretrained_cfg
+
+    cache = offline_hf_cache(tmp_path / "hub", monkeypatch)
+    assert main(["predict", images[0], "--model", "vit_tiny_patch16_224"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("luximm-keras predict: ") and "not in the Hugging Face cache" in err
+    assert "--checkpoint" in err
+
+    checkpoint = _checkpoint_favouring(tmp_path / "model.safetensors", TABBY)
+    put_in_cache(cache, get_pretrained_cfg("vit_tiny_patch16_224").hf_hub_id, {"model.safetensors": checkpoint})
+    assert main(["predict", images[0], "--model", "vit_tiny_patch16_224", "--top", "1"]) == 0
+    assert _top_lines(capsys.readouterr().out)[images[0]] == [f"1. 1.0000  {imagenet_class_names()[TABBY]} ({TABBY})"]
+
+
+def test_predict_errors_name_the_problem(images, tmp_path, capsys):
+    assert main(["predict", images[0], str(tmp_path / "missing.png"), "--model", "vit_tiny_patch16_224"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("luximm-keras predict: no such image file") and "missing.png" in err
+    assert main(["predict", images[0], "--model", "vit_tiny_patch16"]) == 1
+    assert "Unknown model 'vit_tiny_patch16'" in capsys.readouterr().err
+    not_an_image = tmp_path / "notes.png"
+    not_an_image.write_text("not an image")
+    checkpoint = _checkpoint_favouring(tmp_path / "tabby.safetensors", TABBY)
+    assert main(["predict", str(not_an_image), "--model", "vit_tiny_patch16_224", "--checkpoint", str(checkpoint)]) == 1
+    assert "notes.png" in capsys.readouterr().err
+    assert main(["predict", images[0], "--model", "convnextv2_atto.fcmae"]) == 1
+    assert "no classifier" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------
+# TensorFlow's start-up notices
+
+QUIET_IMPORT = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("quiet", sys.argv[1])
+quiet = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(quiet)
+quiet.install()
+import os
+os.write(2, b"a real message\\n")
+import tensorflow
+print(type(tensorflow.__loader__).__name__)
+"""
+
+
+def test_tensorflow_import_notices_are_filtered_and_other_stderr_kept():
+    pytest.importorskip("tensorflow")
+    quiet = Path(luximm_keras.__file__).parent / "_quiet.py"
+    # TensorFlow's import may import Keras: on the torch backend that imports torch after TensorFlow,
+    # which crashes the interpreter, with or without the hook.
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"} | {"KERAS_BACKEND": "tensorflow"}
+    run = subprocess.run([sys.executable, "-c", QUIET_IMPORT, str(quiet)], capture_output=True, text=True,
+                         timeout=300, env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stderr == "a real message\n"
+    assert run.stdout.strip() == "SourceFileLoader"  # the module keeps its own loader
+
+
+def test_console_script_prints_no_tensorflow_notices(tmp_path):
+    pytest.importorskip("tensorflow")
+    script = shutil.which("luximm-keras", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the console script is not installed (pip install -e .)")
+    env = dict(os.environ, KERAS_BACKEND="tensorflow")
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    run = subprocess.run([script, "list-models", "vit_tiny*"], capture_output=True, text=True, timeout=300,
+                         env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["vit_tiny_patch16_224"]
+    assert run.stderr == ""

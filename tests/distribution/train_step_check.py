@@ -3,7 +3,6 @@ host devices; prints the largest difference. Run by test_distribution.py with ja
 XLA_FLAGS=--xla_force_host_platform_device_count=2 (set before jax is imported)."""
 
 import json
-import sys
 
 import keras
 import numpy as np

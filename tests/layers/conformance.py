@@ -925,13 +925,16 @@ def low_precision_policies(spec: LayerSpec) -> tuple[str, ...]:
 
 def jit_specs(specs) -> list[LayerSpec]:
     """The specs whose forward `jit_compiled_outputs` compiles: all of them, but on torch the first
-    spec of each class only (inductor generates and compiles C++ for every fused kernel: ~3 s a spec
+    spec of each model-side class only (inductor generates and compiles C++ for every fused kernel: ~3 s a spec
     on a 2-core CPU, where XLA takes a tenth of that)."""
     if BACKEND != "torch":
         return list(specs)
     first = {}
     for spec in specs:
-        first.setdefault(spec.cls, spec)
+        # The preprocessing layers build PIL's weight matrices in numpy per image size, which torch.compile
+        # cannot trace (a graph break per resize pass; README: compile the model, not the preprocessing).
+        if spec.cls.__module__ != "luximm_keras.data.preprocessing":
+            first.setdefault(spec.cls, spec)
     return list(first.values())
 
 
@@ -953,6 +956,7 @@ def _package_specs() -> list[LayerSpec]:
         SqueezeExcite,
         StdConv2D,
     )
+    from luximm_keras.data.preprocessing import CenterCropOrPad, Resize, ResizeKeepRatio
     from luximm_keras.models.convnext import ConvNeXtBlock
     from luximm_keras.models.maxxvit import Downsample2D, MbConvBlock, RelPosAttention2D, TransformerBlock2D
     from luximm_keras.models.resnetv2 import PreActBottleneck
@@ -1005,6 +1009,13 @@ def _package_specs() -> list[LayerSpec]:
         S(MbConvBlock, dict(filters=16, strides=2, stride_mode="dw", expand_ratio=1.0, se_ratio=0.5, pool_type="max2"), IMG, "s2-dw", spatial=True),
         S(TransformerBlock2D, dict(filters=32, window_size=(2, 3), dim_head=8, expand_ratio=2.0, attn_drop=0.2, proj_drop=0.2, drop_path_rate=0.2), WINDOW, "s1-drop", spatial=True, fixed_size=True, drop_rates=("attn_drop", "proj_drop", "drop_path_rate")),
         S(TransformerBlock2D, dict(filters=32, window_size=(4, 8), strides=2, dim_head=8, expand_ratio=2.0, shortcut_bias=False, init_values=0.1), IMG, "s2-layerscale", spatial=True, fixed_size=True, stack=False),
+        # luximm_keras.data.preprocessing: timm's eval resize and crop as layers. `match_pil=True` rounds
+        # to 8 bits after each pass (PIL's), which under bfloat16 flips a value by one step now and then:
+        # the float form is checked here, the PIL form against timm in tests/data.
+        S(Resize, dict(size=12, interpolation="bilinear", match_pil=False), IMG, "shorter-side-bilinear", spatial=True),
+        S(Resize, dict(size=(9, 14), interpolation="nearest", match_pil=False), IMG, "pair-nearest", spatial=True),
+        S(ResizeKeepRatio, dict(size=(12, 10), match_pil=False), IMG, spatial=True),
+        S(CenterCropOrPad, dict(size=(12, 24), fill_value=(1.0, 2.0, 3.0)), IMG[:3] + (3,), spatial=True),
     ]
     # fmt: on
 
