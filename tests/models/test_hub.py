@@ -25,20 +25,20 @@ from luximm_keras.verification.models import perturbed_timm_model, random_images
 from model_checks import BACKEND, assert_close_to_timm, predict  # tests/models/model_checks.py
 
 # One architecture with weights per family, with a tag other than its default where it has one. What
-# the Hub adds is family-independent (each family's loading is tested in test_builder.py): the two
-# quickest families run in CI, the two slower in the slow suite.
+# the Hub adds is family-independent (each family's loading is tested in test_builder.py): on jax, where
+# every build compiles its initializers, the two slower families run in the slow suite.
 FAMILIES = {
     "vision_transformer": ("vit_tiny_patch16_224", "augreg_in21k"),
     "convnext": ("convnextv2_atto", "fcmae"),
     "resnetv2": ("resnetv2_50x1_bit", "goog_in21k_ft_in1k"),
     "maxxvit": ("coatnet_nano_rw_224", "sw_in1k"),
 }
-SLOW_FAMILIES = ("resnetv2", "maxxvit")
+SLOW_ON_JAX = ("resnetv2", "maxxvit") if BACKEND == "jax" else ()
 
 
 def per_family(value):
     return [
-        pytest.param(*value(arch, tag), id=family, marks=(pytest.mark.slow,) if family in SLOW_FAMILIES else ())
+        pytest.param(*value(arch, tag), id=family, marks=(pytest.mark.slow,) if family in SLOW_ON_JAX else ())
         for family, (arch, tag) in FAMILIES.items()
     ]
 
