@@ -103,32 +103,6 @@ def _vit_s_encoder():
     return timm_blocks, encoder
 
 
-def _compiled_forward(layer, backend: str):
-    """The fastest correct forward per backend, and its label."""
-    if backend == "jax":
-        import jax
-
-        trainable = [v.value for v in layer.trainable_variables]
-        non_trainable = [v.value for v in layer.non_trainable_variables]
-
-        @jax.jit
-        def forward(x):
-            return layer.stateless_call(trainable, non_trainable, x)[0]
-
-        return forward, "jax.jit"
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return tf.function(lambda x: layer(x), jit_compile=True), "tf.function(jit_compile)"
-    import torch
-
-    def forward(x):
-        with torch.no_grad():
-            return layer(x)
-
-    return forward, "eager"
-
-
 def _block_until_ready(y, backend):
     if backend == "jax":
         y.block_until_ready()
@@ -164,7 +138,8 @@ def worker(repeats: int, only: str | None, torch_compile: bool) -> None:
     import keras
 
     from luximm_keras.interop import load_timm_weights
-    from luximm_keras.verification.cases import prepare
+    from luximm_keras.verification.cases import prepare, timm_input
+    from luximm_keras.verification.worker import compiled_forward  # what `luximm-keras verify` times
 
     backend = keras.backend.backend()
     torch.set_grad_enabled(False)
@@ -176,11 +151,9 @@ def worker(repeats: int, only: str | None, torch_compile: bool) -> None:
         for case in _bench_cases():
             prepared = prepare(case)
             load_timm_weights(prepared.keras_layer, prepared.state)
-            forward, label = _compiled_forward(prepared.keras_layer, backend)
+            forward, label = compiled_forward(prepared.keras_layer, backend)
             x_keras = keras.ops.convert_to_tensor(prepared.inputs)
-            x_timm = torch.from_numpy(prepared.inputs)
-            if case.spatial:
-                x_timm = x_timm.permute(0, 3, 1, 2).contiguous()
+            x_timm = timm_input(prepared)
             module = prepared.timm_module
             y = keras.ops.convert_to_numpy(forward(x_keras))
             y_timm = module(x_timm)
@@ -196,7 +169,7 @@ def worker(repeats: int, only: str | None, torch_compile: bool) -> None:
         x = np.random.default_rng(0).standard_normal((8, 197, 384)).astype("float32")
         x_timm = torch.from_numpy(x)
         x_keras = keras.ops.convert_to_tensor(x)
-        variants = [_compiled_forward(encoder, backend)]
+        variants = [compiled_forward(encoder, backend)]
         if backend == "torch" and torch_compile:
             compiled = torch.compile(lambda t: encoder(t))
             variants.append((lambda t: compiled(t), "torch.compile"))

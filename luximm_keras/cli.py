@@ -192,20 +192,26 @@ def _checkpoint_num_classes(model_name: str, state) -> int | None:
     return int(weight.shape[0]) - (cfg.label_offset or 0)
 
 
-def convert(checkpoint: str, model_name: str, output: str, num_classes, in_chans, img_size) -> int:
-    import keras
-
+def _model_from_checkpoint(model_name: str, checkpoint: str, num_classes=None, progress=None, **kwargs):
+    """`create_model(model_name, ...)` with the checkpoint loaded (`load_pretrained`), and the load report;
+    the head as wide as the checkpoint's classifier unless `num_classes` says otherwise."""
     from luximm_keras.interop import read_checkpoint
     from luximm_keras.models import create_model, load_pretrained
+
+    state = read_checkpoint(checkpoint)
+    if num_classes is None:
+        num_classes = _checkpoint_num_classes(model_name, state)
+    model = create_model(model_name, num_classes=num_classes, **kwargs)
+    return model, load_pretrained(model, state, progress=progress)
+
+
+def convert(checkpoint: str, model_name: str, output: str, num_classes, in_chans, img_size) -> int:
+    import keras
 
     if not output.endswith(".keras"):
         raise SystemExit(f"luximm-keras convert: the output file must end in .keras, got {output!r}")
     if (message := _check_model_name(model_name)) is not None:
         raise ValueError(message)
-    state = read_checkpoint(checkpoint)
-    if num_classes is None:
-        num_classes = _checkpoint_num_classes(model_name, state)
-    model = create_model(model_name, num_classes=num_classes, in_chans=in_chans, img_size=img_size)
     bar = {}
 
     def progress(done, total):
@@ -213,7 +219,9 @@ def convert(checkpoint: str, model_name: str, output: str, num_classes, in_chans
             bar["bar"] = keras.utils.Progbar(total, unit_name="tensor", verbose=1 if sys.stdout.isatty() else 0)
         bar["bar"].update(done)
 
-    report = load_pretrained(model, state, progress=progress)
+    model, report = _model_from_checkpoint(
+        model_name, checkpoint, num_classes=num_classes, in_chans=in_chans, img_size=img_size, progress=progress
+    )
     model.save(output)
     print(f"{model_name}: {report}; saved {output} (backend {keras.backend.backend()})")
     print(f"Load it on any backend with: import luximm_keras, keras; model = keras.saving.load_model({output!r})")
@@ -266,7 +274,7 @@ def predict(images: list[str], model_name: str, checkpoint: str | None, top: int
     import numpy as np
 
     from luximm_keras.data import create_transform, resolve_data_config
-    from luximm_keras.models import create_model, load_pretrained
+    from luximm_keras.models import create_model
 
     missing = [path for path in images if not os.path.isfile(path)]
     if missing:
@@ -284,11 +292,7 @@ def predict(images: list[str], model_name: str, checkpoint: str | None, top: int
         except FileNotFoundError as error:
             raise FileNotFoundError(f"{error} (Here: give the file with --checkpoint FILE.)") from error
     else:
-        from luximm_keras.interop import read_checkpoint
-
-        state = read_checkpoint(checkpoint)
-        model = create_model(model_name, num_classes=_checkpoint_num_classes(model_name, state))
-        report = load_pretrained(model, state)
+        model, report = _model_from_checkpoint(model_name, checkpoint)
         if report.reinitialized:
             raise ValueError(f"{checkpoint} has no classifier for {model_name} "
                              f"(left at random: {', '.join(report.reinitialized)}); predict needs one")

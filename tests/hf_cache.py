@@ -4,7 +4,9 @@
 fetch through `hf_hub_download`) at an empty cache folder and turns on offline mode;
 `put_in_cache` then adds a repo's files as the Hub's downloads would leave them:
 `models--{org}--{name}/blobs/<sha256>`, `snapshots/<commit>/<file>` -> `../../blobs/<sha256>`, and
-`refs/<revision>` holding the commit. Imported by name (pytest puts tests/ on `sys.path`).
+`refs/<revision>` holding the commit; `publish_random_weights` puts timm's random-weight checkpoint of
+a pretrained name under the repo timm's config names. Imported by name (pytest puts tests/ on
+`sys.path`).
 """
 
 from __future__ import annotations
@@ -48,3 +50,25 @@ def put_in_cache(cache: Path, repo_id: str, files: dict[str, str | os.PathLike],
     (repo / "refs").mkdir(exist_ok=True)
     (repo / "refs" / revision).write_text(commit)
     return snapshot
+
+
+def publish_random_weights(cache: Path, name: str, folder: Path, filename: str = "model.safetensors", **kwargs):
+    """timm's `name` (`arch` or `arch.tag`) with random weights (`perturbed_timm_model`, `kwargs` to
+    timm), saved in `folder` as `filename` (safetensors, else `torch.save`) and put into the cache under
+    the repo timm's config names; returns the timm module whose weights were saved."""
+    import safetensors.torch
+    import torch
+
+    from luximm_keras.models import get_pretrained_cfg
+    from luximm_keras.verification.models import perturbed_timm_model
+
+    cfg = get_pretrained_cfg(name)
+    source = perturbed_timm_model(cfg.architecture, num_classes=cfg.num_classes, **kwargs)
+    state = {k: v.contiguous() for k, v in source.state_dict().items()}
+    path = folder / filename
+    if filename.endswith(".safetensors"):
+        safetensors.torch.save_file(state, path)
+    else:
+        torch.save(state, path)
+    put_in_cache(cache, cfg.hf_hub_id, {filename: path})
+    return source

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hf_cache import offline_hf_cache, put_in_cache  # tests/hf_cache.py
+from hf_cache import offline_hf_cache, publish_random_weights  # tests/hf_cache.py
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 EXAMPLES = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
@@ -26,19 +26,12 @@ def prepare_hub_and_photo(example: str, folder: Path, monkeypatch) -> None:
     names = re.findall(r"create_model\(\"([^\"]+)\", pretrained=True", example)
     if not names:
         return
-    import safetensors.torch
     from PIL import Image
     from skimage import data
 
-    from luximm_keras.models import get_pretrained_cfg
-    from luximm_keras.verification.models import perturbed_timm_model
-
     cache = offline_hf_cache(folder / "hub", monkeypatch)
     for name in names:
-        cfg = get_pretrained_cfg(name)
-        path = folder / f"{cfg.architecture}.safetensors"
-        safetensors.torch.save_file(perturbed_timm_model(cfg.architecture).state_dict(), path)
-        put_in_cache(cache, cfg.hf_hub_id, {"model.safetensors": path})
+        publish_random_weights(cache, name, folder)
     Image.fromarray(data.chelsea()).save(folder / "cat.jpg")
 
 

@@ -13,9 +13,9 @@ Reference: timm/models/_builder.py (`build_model_with_cfg`, `load_pretrained`), 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-import logging
 from typing import Any
 
 import keras
@@ -299,14 +299,13 @@ def load_pretrained(
     label_offset = cfg.get("label_offset") or 0
     for classifier in _names(cfg.get("classifier")):
         keys = [f"{classifier}.weight", f"{classifier}.bias"]
+        model_shape = shapes.get(keys[0])
         if keys[0] not in state:
             # A checkpoint made without a classifier (`num_classes=0` in its config) under a model with one.
-            model_shape = shapes.get(keys[0])
             if model_shape is not None and cfg.get("num_classes") == 0:
                 reinitialized += [k for k in keys if k in shapes and k not in state]
             continue
         rows = np.shape(state[keys[0]])[0]
-        model_shape = shapes.get(keys[0])
         if model_shape is not None and label_offset and rows == model_shape[0] + label_offset:
             for key in keys:  # an extra background class in the checkpoint
                 if key in state:

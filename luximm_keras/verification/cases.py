@@ -250,12 +250,15 @@ def prepare(case: BlockCase, seed: int = 0) -> PreparedCase:
     return PreparedCase(case, module, layer, state, inputs)
 
 
-def timm_forward(prepared: PreparedCase) -> np.ndarray:
+def timm_input(prepared: PreparedCase) -> torch.Tensor:
+    """The case's inputs as timm's module takes them (NCHW for spatial cases)."""
     x = torch.from_numpy(prepared.inputs)
-    if prepared.case.spatial:
-        x = x.permute(0, 3, 1, 2)
+    return x.permute(0, 3, 1, 2).contiguous() if prepared.case.spatial else x
+
+
+def timm_forward(prepared: PreparedCase) -> np.ndarray:
     with torch.no_grad():
-        y = prepared.timm_module(x)
+        y = prepared.timm_module(timm_input(prepared))
     if prepared.case.spatial and y.ndim == 4:
         y = y.permute(0, 2, 3, 1)
     return y.numpy()

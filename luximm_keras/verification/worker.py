@@ -22,7 +22,7 @@ import time
 import numpy as np
 import torch
 
-from luximm_keras.verification.cases import CASES, run_case
+from luximm_keras.verification.cases import CASES, run_case, timm_input
 
 RTOL = ATOL = 1e-5
 MODEL_ATOL = 1e-4  # max |logits - timm logits|
@@ -123,11 +123,8 @@ def main(samples: int = 7) -> None:
             keras_out, timm_out, prepared = run_case(case)
             row["max_abs_err"] = float(np.max(np.abs(keras_out - timm_out)))
             row["ok"] = bool(np.allclose(keras_out, timm_out, rtol=RTOL, atol=ATOL))
-            x_timm = torch.from_numpy(prepared.inputs)
-            if case.spatial:
-                x_timm = x_timm.permute(0, 3, 1, 2).contiguous()
-            row.update(_timed_row(prepared.keras_layer, prepared.timm_module, prepared.inputs, x_timm,
-                                  backend, samples))
+            row.update(_timed_row(prepared.keras_layer, prepared.timm_module, prepared.inputs,
+                                  timm_input(prepared), backend, samples))
         except Exception as error:  # report and go on: one broken block should not hide the others
             row["ok"] = False
             row["error"] = f"{type(error).__name__}: {error}"

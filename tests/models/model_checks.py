@@ -38,7 +38,7 @@ def assert_close_to_timm(ours, reference, what: str = "") -> None:
     1e-4 x max(1, largest |timm output|), the tolerance of the families issues."""
     ours, reference = np.asarray(ours), np.asarray(reference)
     assert ours.shape == reference.shape, f"{what}: shape {ours.shape} != timm's {reference.shape}"
-    tolerance = LOGITS_ATOL * max(1.0, float(np.abs(reference).max()))
+    tolerance = _tolerance(reference)
     error = float(np.abs(ours - reference).max())
     assert error <= tolerance, f"{what}: max |keras - timm| = {error:.3g} > {tolerance:.3g}"
 
@@ -50,7 +50,7 @@ def assert_as_close_to_exact_as_timm(ours, timm32, timm64, what: str = "") -> No
     the usual tolerance, whichever is larger)."""
     ours, timm32, timm64 = (np.asarray(a, dtype="float64") for a in (ours, timm32, timm64))
     timm_error = float(np.abs(timm32 - timm64).max())
-    tolerance = max(2 * timm_error, LOGITS_ATOL * max(1.0, float(np.abs(timm64).max())))
+    tolerance = max(2 * timm_error, _tolerance(timm64))
     error = float(np.abs(ours - timm64).max())
     assert error <= tolerance, (
         f"{what}: max |keras - timm float64| = {error:.3g} > {tolerance:.3g} (timm float32's: {timm_error:.3g})"
@@ -58,10 +58,14 @@ def assert_as_close_to_exact_as_timm(ours, timm32, timm64, what: str = "") -> No
 
 
 def within_tolerance(ours, reference) -> bool:
+    """What `assert_close_to_timm` asserts, as a bool."""
     ours, reference = np.asarray(ours), np.asarray(reference)
-    return ours.shape == reference.shape and float(np.abs(ours - reference).max()) <= LOGITS_ATOL * max(
-        1.0, float(np.abs(reference).max())
-    )
+    return ours.shape == reference.shape and float(np.abs(ours - reference).max()) <= _tolerance(reference)
+
+
+def _tolerance(reference) -> float:
+    """1e-4 x max(1, largest |timm output|): the families issues' tolerance."""
+    return LOGITS_ATOL * max(1.0, float(np.abs(reference).max()))
 
 
 def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:

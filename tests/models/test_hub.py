@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 import safetensors.torch
 import timm
-import torch
 
-from hf_cache import offline_hf_cache, put_in_cache  # tests/hf_cache.py
+from hf_cache import offline_hf_cache, publish_random_weights, put_in_cache  # tests/hf_cache.py
 from luximm_keras.interop import load_timm_weights
 from luximm_keras.models import create_model, get_pretrained_cfg
 from luximm_keras.models._hub import download_from_hf
@@ -48,21 +47,6 @@ def cache(tmp_path, monkeypatch):
     return offline_hf_cache(tmp_path / "hub", monkeypatch)
 
 
-def publish(cache, name: str, tmp_path, filename: str = "model.safetensors", **kwargs) -> torch.nn.Module:
-    """timm's `name` (`arch.tag`) with random weights, saved into the cache under the repo timm's
-    config names, as `filename`; returns the module whose weights were saved."""
-    cfg = get_pretrained_cfg(name)
-    source = perturbed_timm_model(cfg.architecture, num_classes=cfg.num_classes, **kwargs)
-    state = {k: v.contiguous() for k, v in source.state_dict().items()}
-    path = tmp_path / filename
-    if filename.endswith(".safetensors"):
-        safetensors.torch.save_file(state, path)
-    else:
-        torch.save(state, path)
-    put_in_cache(cache, cfg.hf_hub_id, {filename: path})
-    return source
-
-
 def without_torch(monkeypatch):
     """On the backends that do not need torch, any `import torch` below fails: safetensors needs none."""
     if BACKEND != "torch":
@@ -72,7 +56,7 @@ def without_torch(monkeypatch):
 @pytest.mark.parametrize("name", per_family(lambda arch, tag: (arch,)))
 def test_pretrained_by_name_equals_timms(name, cache, tmp_path, monkeypatch):
     """No tag: timm's default tag's repo, its `model.safetensors`, every key, timm's logits."""
-    publish(cache, name, tmp_path)
+    publish_random_weights(cache, name, tmp_path)
     reference = timm.create_model(name, pretrained=True).eval()
     images = random_images(2, 224)
     expected = timm_logits(reference, images)
@@ -86,7 +70,7 @@ def test_pretrained_by_name_equals_timms(name, cache, tmp_path, monkeypatch):
 @pytest.mark.parametrize("arch,tag", per_family(lambda arch, tag: (arch, tag)))
 def test_a_tagged_name_with_a_new_head_and_one_channel_loads_as_timms(arch, tag, cache, tmp_path):
     name = f"{arch}.{tag}"
-    publish(cache, name, tmp_path)
+    publish_random_weights(cache, name, tmp_path)
     reference = timm.create_model(name, pretrained=True, num_classes=10, in_chans=1).eval()
     model = create_model(name, pretrained=True, num_classes=10, in_chans=1)
     assert model.pretrained_cfg["tag"] == tag
@@ -100,7 +84,7 @@ def test_a_tagged_name_with_a_new_head_and_one_channel_loads_as_timms(arch, tag,
 
 def test_a_repo_with_only_pytorch_model_bin_loads(cache, tmp_path):
     name = "vit_tiny_patch16_224"
-    publish(cache, name, tmp_path, filename="pytorch_model.bin")
+    publish_random_weights(cache, name, tmp_path, filename="pytorch_model.bin")
     reference = timm.create_model(name, pretrained=True).eval()
     images = random_images(2, 224)
     assert_close_to_timm(predict(create_model(name, pretrained=True), images), timm_logits(reference, images))
@@ -161,7 +145,7 @@ def test_hub_errors_are_not_swallowed(monkeypatch):
 def test_pretrained_weights_equal_the_cached_checkpoint_exactly(cache, tmp_path):
     """Not only the logits: every loaded variable holds the checkpoint's value."""
     name = "convnextv2_atto"
-    source = publish(cache, name, tmp_path)
+    source = publish_random_weights(cache, name, tmp_path)
     model = create_model(name, pretrained=True)
     from luximm_keras.interop import export_timm_weights
 
