@@ -17,6 +17,8 @@ op, and Keras' generic ops pay for extra intermediates and copies there. So, on 
   `ops.conv` copies the input to NCHW and back to channels-last memory, then adds the bias).
 - `standardize_kernel` is timm's own single `F.batch_norm` over the kernel.
 - `channel_layer_norm` on a channels-last map is torch's fused `layer_norm`.
+- `pad` is `F.pad`: Keras' `ops.pad` makes a `Pad` operation object on every call, a dict mutation
+  that breaks torch.compile's graph at the next layer call.
 
 Elsewhere:
 
@@ -52,6 +54,7 @@ __all__ = [
     "conv2d",
     "is_plain",
     "linear",
+    "pad",
     "patch_projection",
     "spatial_l2_norm",
     "standardize_kernel",
@@ -78,7 +81,9 @@ def call_layer(layer: keras.layers.Layer, inputs, training=None):
             return layer(inputs, training=training)
         return inputs
     if _TORCH and type(layer) is keras.layers.ZeroPadding2D:
-        return _torch_zero_padding(inputs, layer.padding, layer.data_format)
+        rows, cols = layer.padding
+        channels_first = layer.data_format == "channels_first"
+        return pad(inputs, [(0, 0), (0, 0), rows, cols] if channels_first else [(0, 0), rows, cols, (0, 0)])
     if not (layer.built and is_plain(layer)):
         return layer(inputs, training=training)
     if isinstance(layer, keras.layers.Dense):
@@ -95,10 +100,29 @@ def call_layer(layer: keras.layers.Layer, inputs, training=None):
     return layer(inputs, training=training)
 
 
-def _torch_zero_padding(inputs, padding, data_format):
-    (top, bottom), (left, right) = padding
-    pads = (left, right, top, bottom) if data_format == "channels_first" else (0, 0, left, right, top, bottom)
-    return F.pad(inputs, pads)
+# Keras' padding modes that F.pad has, by F.pad's name.
+_TORCH_PAD_MODES = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
+
+
+def pad(x, pad_width, mode: str = "constant", constant_values=None):
+    """`ops.pad(x, pad_width, mode, constant_values)`, without a graph break under torch.compile."""
+    if not _TORCH or mode not in _TORCH_PAD_MODES or isinstance(x, keras.KerasTensor):  # a functional model's node
+        return ops.pad(x, pad_width, mode=mode, constant_values=constant_values)
+    pad_width = [(int(before), int(after)) for before, after in pad_width]
+    if mode == "constant":  # F.pad's pairs run from the last dimension back
+        return F.pad(x, [v for pair in reversed(pad_width) for v in pair], value=constant_values or 0)
+    # F.pad's other modes pad the last 1-3 dimensions of a tensor with one or two more in front (two
+    # for 4D and 5D ones): move the padded dimensions there.
+    padded = [axis for axis, pair in enumerate(pad_width) if any(pair)]
+    if not padded:
+        return x
+    trailing = max(len(padded), x.ndim - 2)
+    if trailing > 3 or trailing >= x.ndim:
+        return ops.pad(x, pad_width, mode=mode)
+    order = [axis for axis in range(x.ndim) if axis not in padded] + padded
+    moved = F.pad(x.permute(order), [v for axis in reversed(order[-trailing:]) for v in pad_width[axis]],
+                  mode=_TORCH_PAD_MODES[mode])
+    return moved.permute([order.index(axis) for axis in range(x.ndim)])
 
 
 def is_plain(layer) -> bool:
@@ -172,7 +196,7 @@ def conv2d(inputs, kernel, bias=None, *, strides=(1, 1), padding=(0, 0), dilatio
         pads = [[0, 0], list(padding[0]), list(padding[1]), [0, 0]]
         if not channels_last:
             pads = [[0, 0], [0, 0], list(padding[0]), list(padding[1])]
-        inputs = ops.pad(inputs, pads)
+        inputs = pad(inputs, pads)
     if strided_dilated and BACKEND == "tensorflow":
         # TensorFlow refuses strides > 1 with dilation > 1: convolve at stride 1 and keep every
         # stride-th output, which are exactly the strided convolution's outputs.
@@ -255,8 +279,7 @@ def standardize_kernel(kernel, epsilon: float, gain=None):
         return F.batch_norm(flat, None, None, weight=gain, training=True, momentum=0.0, eps=epsilon).reshape(
             kernel.shape
         )
-    centred = kernel - ops.mean(kernel, axis=(0, 1, 2), keepdims=True)
-    variance = ops.mean(ops.square(centred), axis=(0, 1, 2), keepdims=True)
+    _, centred, variance = centred_moments(kernel, (0, 1, 2))
     standardized = centred * ops.rsqrt(variance + epsilon)
     return standardized if gain is None else standardized * ops.cast(gain, "float32")
 
@@ -275,8 +298,28 @@ def take(params, indices, axis: int = 0):
     return ops.take(params, indices, axis=axis)
 
 
+def constant(array, dtype: str):
+    """A constant numpy `array` (relative coordinates) as a tensor of `dtype`, on torch by
+    `torch.from_numpy` for the reason `take` gives."""
+    if _TORCH:
+        from keras.src.backend.torch.core import get_device
+
+        return torch.from_numpy(array).to(device=get_device(), dtype=getattr(torch, dtype))
+    return ops.cast(ops.convert_to_tensor(array), dtype)
+
+
 # ------------------------------------------------------------------------------------------------
 # Norms
+
+
+def centred_moments(x, axis):
+    """`(mean, x - mean, biased variance)` of `x` over `axis`, kept broadcastable (keepdims), the
+    variance from the centred values as PyTorch's norms take it: Keras' `ops.moments` takes
+    E[x^2] - E[x]^2, which loses float32 digits (forward and backward) where the mean is large
+    against the spread, and can go negative."""
+    mean = ops.mean(x, axis=axis, keepdims=True)
+    centred = x - mean
+    return mean, centred, ops.mean(ops.square(centred), axis=axis, keepdims=True)
 
 
 def channel_layer_norm(x, gamma, beta, *, epsilon: float, axis: int):
@@ -289,8 +332,7 @@ def channel_layer_norm(x, gamma, beta, *, epsilon: float, axis: int):
     """
     if _TORCH and axis in (-1, x.ndim - 1):
         return ops.layer_normalization(x, gamma, beta, axis=-1, epsilon=epsilon)
-    centred = x - ops.mean(x, axis=axis, keepdims=True)
-    variance = ops.mean(ops.square(centred), axis=axis, keepdims=True)
+    _, centred, variance = centred_moments(x, axis)
     return centred * ops.rsqrt(variance + epsilon) * gamma + beta
 
 

@@ -207,6 +207,51 @@ def test_call_layer_zero_padding_keeps_one_torch_graph():
     assert explained.graph_break_count == 0, explained.break_reasons
 
 
+PAD_CASES = [
+    ("constant", [[0, 0], [1, 2], [0, 3], [0, 0]], 0.0),
+    ("constant", [[0, 0], [1, 1], [1, 1], [0, 0]], float("-inf")),
+    ("constant", [[0, 0], [2, 1]], 0.0),
+    ("constant", [[0, 0], [1, 0], [0, 1], [0, 0]], None),
+    ("reflect", [[0, 0], [1, 1], [2, 1], [0, 0]], None),
+    ("reflect", [[0, 0], [0, 0], [1, 1], [1, 1]], None),
+    ("edge", [[0, 0], [1, 2], [0, 0], [0, 0]], None),
+    ("wrap", [[0, 0], [2, 1]], None),
+    ("symmetric", [[0, 0], [1, 1], [1, 1], [0, 0]], None),
+]
+
+
+@pytest.mark.parametrize("mode, pad_width, value", PAD_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(PAD_CASES)])
+def test_pad_is_numpys_pad(mode, pad_width, value):
+    if cf.BACKEND == "tensorflow" and mode in ("edge", "wrap"):
+        pytest.skip(f"Keras' pad on TensorFlow has no {mode!r} mode")
+    x = _normal(2, 4, 5, 3)[:, 0, 0, :] if len(pad_width) == 2 else _normal(2, 4, 5, 3)
+    expected = np.pad(x, pad_width, mode=mode, **({} if value is None else {"constant_values": value}))
+    got = _np(backend_ops.pad(_t(x), pad_width, mode=mode, constant_values=value))
+    np.testing.assert_array_equal(got, expected)
+    if mode in ("constant", "reflect", "symmetric"):  # the modes Keras' pad has on every backend
+        np.testing.assert_array_equal(_np(ops.pad(_t(x), pad_width, mode=mode, constant_values=value)), expected)
+
+
+def test_pad_builds_a_functional_model():
+    inputs = keras.Input((4, 5, 3))
+    model = keras.Model(inputs, backend_ops.pad(inputs, [[0, 0], [1, 1], [1, 1], [0, 0]], constant_values=-1.0))
+    x = _normal(2, 4, 5, 3)
+    np.testing.assert_array_equal(_np(model(x)), np.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], constant_values=-1.0))
+
+
+@pytest.mark.skipif(cf.BACKEND != "torch", reason="torch.compile's graph breaks")
+@pytest.mark.parametrize("mode", ["constant", "reflect"])
+def test_pad_keeps_one_torch_graph(mode):
+    import torch._dynamo
+
+    conv = keras.layers.DepthwiseConv2D(3, strides=2)
+    x = _t(_normal(2, 8, 8, 4))
+    conv(x)
+    torch._dynamo.reset()
+    explained = torch._dynamo.explain(lambda t: conv(backend_ops.pad(t, [[0, 0], [1, 1], [1, 1], [0, 0]], mode=mode)))(x)
+    assert explained.graph_break_count == 0, explained.break_reasons
+
+
 def test_call_layer_keeps_lora():
     """A LoRA-enabled sublayer must not be bypassed: its output equals a twin with LoRA merged in."""
     x = _t(_normal(2, 5, 8))

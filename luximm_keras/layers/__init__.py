@@ -5,7 +5,14 @@ under `luximm_keras.models`.
 The reference design's constructors (`std_conv` ... `rel_pos_attention`) are in `factories`.
 """
 
+from luximm_keras.layers.batch_norm import BatchNorm2D
+from luximm_keras.layers.activations import NONLIN_GAMMA, GammaAct, gelu_tanh, get_act, quick_gelu
 from luximm_keras.layers.attention import MultiHeadSelfAttention
+from luximm_keras.layers.attention_pool import AttentionPoolLatent
+from luximm_keras.layers.blur_pool import BlurPool2D
+from luximm_keras.layers.create_attn import create_attn, get_attn
+from luximm_keras.layers.eca import CecaModule, EcaModule
+from luximm_keras.layers.evo_norm import EvoNorm2DS0
 from luximm_keras.layers.drop import DropPath, calculate_drop_path_rates, drop_path
 from luximm_keras.layers.factories import (
     grn_layer,
@@ -22,14 +29,18 @@ from luximm_keras.layers.grn import GlobalResponseNorm
 from luximm_keras.layers.helpers import make_divisible, se_make_divisible, to_pair
 from luximm_keras.layers.layer_scale import LayerScale, LayerScale2D
 from luximm_keras.layers.mlp import GlobalResponseNormMlp, Mlp
-from luximm_keras.layers.norm import LayerNorm2D
+from luximm_keras.layers.norm import LayerNorm2D, RmsNorm2D, SimpleNorm2D
 from luximm_keras.layers.norm_act import BatchNormAct2D, GroupNormAct
 from luximm_keras.layers.padding import get_padding, same_padding
 from luximm_keras.layers.patch_embed import PatchEmbed
 from luximm_keras.layers.pos_embed import resample_abs_pos_embed
 from luximm_keras.layers.pos_embed_rel import (
     RelPosBias,
+    RelPosBiasTf,
+    RelPosMlp,
+    gen_relative_log_coords,
     gen_relative_position_index,
+    gen_relative_position_index_tf,
     rel_pos_index,
     resize_rel_pos_bias_table,
 )
@@ -37,8 +48,15 @@ from luximm_keras.layers.squeeze_excite import SqueezeExcite
 from luximm_keras.layers.std_conv import ScaledStdConv2D, StdConv2D
 
 __all__ = [
+    "AttentionPoolLatent",
+    "BatchNorm2D",
     "BatchNormAct2D",
+    "BlurPool2D",
+    "CecaModule",
     "DropPath",
+    "EcaModule",
+    "EvoNorm2DS0",
+    "GammaAct",
     "GlobalResponseNorm",
     "GlobalResponseNormMlp",
     "GroupNormAct",
@@ -47,20 +65,32 @@ __all__ = [
     "LayerScale2D",
     "Mlp",
     "MultiHeadSelfAttention",
+    "NONLIN_GAMMA",
     "PatchEmbed",
     "RelPosBias",
+    "RelPosBiasTf",
+    "RelPosMlp",
+    "RmsNorm2D",
     "ScaledStdConv2D",
+    "SimpleNorm2D",
     "SqueezeExcite",
     "StdConv2D",
     "calculate_drop_path_rates",
+    "create_attn",
     "drop_path",
+    "gelu_tanh",
+    "gen_relative_log_coords",
     "gen_relative_position_index",
+    "gen_relative_position_index_tf",
+    "get_act",
+    "get_attn",
     "get_padding",
     "grn_layer",
     "layernorm2d",
     "make_divisible",
     "mhsa",
     "patch_embed",
+    "quick_gelu",
     "rel_pos_attention",
     "rel_pos_index",
     "resample_abs_pos_embed",

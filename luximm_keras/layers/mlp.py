@@ -21,7 +21,7 @@ class Mlp(keras.layers.Layer):
         hidden_features: width of `fc1`.
         out_features: width of `fc2`; defaults to the input width.
         activation: Keras activation name or callable; `"gelu"` is the exact (erf) GELU, as torch's
-            `nn.GELU` (use `"gelu_approximate"`-style callables for timm's `gelu_tanh`).
+            `nn.GELU` (`gelu_tanh` above is timm's `gelu_tanh`).
         use_bias: whether `fc1`/`fc2` have biases.
         drop: dropout rate after the activation and after `fc2` (training only).
 

@@ -7,19 +7,21 @@ Reference: timm/layers/norm_act.py (`BatchNormAct2d`, `GroupNormAct`)
 from __future__ import annotations
 
 import keras
+from keras import ops
+from luximm_keras import backend_ops
 from luximm_keras._serializable import serializable
+from luximm_keras.layers.batch_norm import BatchNorm2D
 from luximm_keras.layers import helpers
 
 
 @serializable
-class BatchNormAct2D(keras.layers.BatchNormalization):
-    """`activation(batch_norm(x))`: Keras' `BatchNormalization` with PyTorch's defaults and an activation.
+class BatchNormAct2D(BatchNorm2D):
+    """`activation(batch_norm(x))`: `BatchNorm2D` (PyTorch's batch norm, running statistics included)
+    and an activation, as timm's `BatchNormAct2d` in inference and in training.
 
     A subclass of `keras.layers.BatchNormalization`, so it has the same variables (`gamma`, `beta`,
     `moving_mean`, `moving_variance`) and loads timm's `weight`, `bias`, `running_mean`,
-    `running_var` through the same rule. At inference it is timm's `BatchNormAct2d` in eval mode.
-    In training Keras updates the moving variance with the biased batch variance where PyTorch uses
-    the unbiased one (a factor n/(n-1) on the update, not on the output).
+    `running_var` through the same rule.
 
     Args:
         epsilon: added to the variance (PyTorch's 1e-5, not Keras' 1e-3).
@@ -44,28 +46,15 @@ class BatchNormAct2D(keras.layers.BatchNormalization):
         data_format: str | None = None,
         **kwargs,
     ):
-        if "axis" in kwargs:
-            raise ValueError("BatchNormAct2D takes `data_format`, not `axis`.")
-        data_format = helpers.standardize_data_format(data_format)
-        super().__init__(axis=helpers.channel_axis(data_format), momentum=momentum, epsilon=epsilon, **kwargs)
-        self.data_format = data_format
+        super().__init__(epsilon=epsilon, momentum=momentum, data_format=data_format, **kwargs)
         self.activation = keras.activations.get(activation)
-        self.input_spec = keras.layers.InputSpec(ndim=4)
-
-    def build(self, input_shape):
-        if len(input_shape) != 4:
-            raise ValueError(f"{self.name}: expected a 4D feature map, got input shape {tuple(input_shape)}.")
-        super().build(input_shape)
 
     def call(self, inputs, training=None, mask=None):
         return self.activation(super().call(inputs, training=training, mask=mask))
 
     def get_config(self):
         config = super().get_config()
-        del config["axis"]  # derived from data_format
-        config.update(
-            {"activation": keras.activations.serialize(self.activation), "data_format": self.data_format}
-        )
+        config["activation"] = keras.activations.serialize(self.activation)
         return config
 
 
@@ -109,7 +98,26 @@ class GroupNormAct(keras.layers.GroupNormalization):
         self.activation = keras.activations.get(activation)
 
     def call(self, inputs):
-        return self.activation(super().call(inputs))
+        # Not Keras' GroupNormalization.call: its variance is E[x^2] - E[x]^2, which loses float32
+        # digits where a group's mean is large against its spread, as after BiT's stem.
+        x = ops.cast(inputs, keras.backend.result_type(inputs.dtype, "float32"))
+        shape = ops.shape(x)
+        per_group = x.shape[self.axis] // self.groups
+        if self.data_format == "channels_last":
+            grouped = ops.reshape(x, (-1, shape[1], shape[2], self.groups, per_group))
+            axes = (1, 2, 4)
+        else:
+            grouped = ops.reshape(x, (-1, self.groups, per_group, shape[2], shape[3]))
+            axes = (2, 3, 4)
+        _, centred, variance = backend_ops.centred_moments(grouped, axes)
+        x = ops.reshape(centred * ops.rsqrt(variance + self.epsilon), shape)
+        broadcast = [1, 1, 1, 1]
+        broadcast[self.axis] = x.shape[self.axis]
+        if self.scale:
+            x = x * ops.reshape(ops.cast(self.gamma, x.dtype), broadcast)
+        if self.center:
+            x = x + ops.reshape(ops.cast(self.beta, x.dtype), broadcast)
+        return self.activation(ops.cast(x, self.compute_dtype))
 
     def get_config(self):
         config = super().get_config()

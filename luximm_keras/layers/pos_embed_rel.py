@@ -140,22 +140,30 @@ def resize_rel_pos_bias_table(
     new_bias_shape: tuple[int, int],
     old_window_size: tuple[int, int] | None = None,
 ) -> np.ndarray:
-    """timm's `resize_rel_pos_bias_table` for a flat `(num_pos, heads)` table, in numpy: each head's
+    """timm's `resize_rel_pos_bias_table` for a flat `(num_pos, heads)` or a TF MaxViT `(heads, H, W)` table, in numpy: each head's
     `(2Wh-1, 2Ww-1)` grid is resampled linearly from geometrically spaced source offsets (timm's
     default path, without scipy). Returns the table unchanged when the source grid already fits.
 
     Reference: timm/layers/pos_embed_rel.py `resize_rel_pos_bias_table`.
     """
     table = np.asarray(table)
-    if table.ndim != 2:
-        raise ValueError(f"expected a flat (num_pos, heads) table, got shape {table.shape}.")
+    if table.ndim not in (2, 3):
+        raise ValueError(f"expected a flat (num_pos, heads) or a TF (heads, H, W) table, got shape {table.shape}.")
     dst_size = (new_window_size[0] * 2 - 1, new_window_size[1] * 2 - 1)
-    dst_num_pos = new_bias_shape[0]
-    src_num_pos, num_heads = table.shape
-    num_extra = dst_num_pos - dst_size[0] * dst_size[1]
-    if old_window_size is not None:
-        src_size = (old_window_size[0] * 2 - 1, old_window_size[1] * 2 - 1)
+    flat = table.ndim == 2
+    if not flat:
+        # TF MaxViT's (heads, 2Wh-1, 2Ww-1) table: no extra tokens.
+        if tuple(new_bias_shape[1:]) != dst_size:
+            raise ValueError(f"new_bias_shape {new_bias_shape} does not fit the window {new_window_size}.")
+        num_heads, num_extra = table.shape[0], 0
+        src_size = tuple(table.shape[1:])
     else:
+        dst_num_pos = new_bias_shape[0]
+        src_num_pos, num_heads = table.shape
+        num_extra = dst_num_pos - dst_size[0] * dst_size[1]
+    if flat and old_window_size is not None:
+        src_size = (old_window_size[0] * 2 - 1, old_window_size[1] * 2 - 1)
+    elif flat:
         src_no_extra = src_num_pos - num_extra
         side = int(src_no_extra**0.5)
         if side * side == src_no_extra:
@@ -184,9 +192,137 @@ def resize_rel_pos_bias_table(
     query = np.meshgrid(dy, dx, indexing="ij")
     heads = []
     for h in range(num_heads):
-        z = table[:, h].reshape(src_size).astype(np.float32)
-        heads.append(_interp_grid_linear(grid, z, query).reshape(-1, 1))
-    out = np.concatenate(heads, axis=-1)
+        z = (table[:, h].reshape(src_size) if flat else table[h]).astype(np.float32)
+        heads.append(_interp_grid_linear(grid, z, query))
+    if not flat:
+        return np.stack(heads, axis=0).astype(dtype)
+    out = np.concatenate([r.reshape(-1, 1) for r in heads], axis=-1)
     if extra is not None:
         out = np.concatenate([out, extra.astype(np.float32)], axis=0)
     return out.astype(dtype)
+
+
+def gen_relative_log_coords(win_size: Sequence[int], mode: str = "cr") -> np.ndarray:
+    """timm's `gen_relative_log_coords(win_size, mode="cr")`: the `(2Wh-1, 2Ww-1, 2)` float32 offsets
+    `(dh, dw)` mapped through `sign(d) * log(1 + |d|)` (timm's 'cr' mode, the one maxxvit uses)."""
+    if mode != "cr":
+        raise ValueError(f"only timm's 'cr' log coordinates are ported, got mode={mode!r}.")
+    hs = np.arange(-(win_size[0] - 1), win_size[0], dtype=np.float32)
+    ws = np.arange(-(win_size[1] - 1), win_size[1], dtype=np.float32)
+    coords = np.stack(np.meshgrid(hs, ws, indexing="ij"), axis=-1)
+    return (np.sign(coords) * np.log1p(np.abs(coords))).astype(np.float32)
+
+
+@serializable
+class RelPosMlp(keras.layers.Layer):
+    """Adds a bias computed by a small MLP from the log-spaced relative offsets of a window, shaped
+    `(1, heads, L, L)`, to attention scores.
+
+    The MLP is `mlp__fc1` (2 -> `hidden_dim`, ReLU) then `mlp__fc2` (-> `num_heads`), timm's
+    `rel_pos.mlp.fc1` / `.fc2`, evaluated on `gen_relative_log_coords(window_size)` and gathered with
+    `gen_relative_position_index`. The weights do not depend on the window, so checkpoints load at any
+    window size.
+
+    Args:
+        window_size: `(Wh, Ww)` of the attention window.
+        num_heads: number of attention heads.
+        hidden_dim: width of the MLP.
+
+    Reference: timm/layers/pos_embed_rel.py `RelPosMlp` (mode "cr", no prefix tokens).
+    """
+
+    def __init__(self, window_size: int | Sequence[int], num_heads: int = 8, hidden_dim: int = 128, **kwargs):
+        super().__init__(**kwargs)
+        self.window_size = helpers.to_pair(window_size, "window_size")
+        self.num_heads = int(num_heads)
+        self.hidden_dim = int(hidden_dim)
+        self.window_area = self.window_size[0] * self.window_size[1]
+        self.relative_position_index = gen_relative_position_index(*self.window_size).reshape(-1)
+        self.rel_coords_log = gen_relative_log_coords(self.window_size).reshape(-1, 2)
+        sub = dict(dtype=self.dtype_policy)
+        self.mlp_fc1 = keras.layers.Dense(self.hidden_dim, name="mlp__fc1", **sub)
+        self.mlp_fc2 = keras.layers.Dense(self.num_heads, name="mlp__fc2", **sub)
+
+    def build(self, input_shape=None):
+        self.mlp_fc1.build((None, 2))
+        self.mlp_fc2.build((None, self.hidden_dim))
+
+    def get_bias(self):
+        """The `(1, heads, L, L)` bias."""
+        coords = backend_ops.constant(self.rel_coords_log, self.compute_dtype)
+        bias = backend_ops.call_layer(self.mlp_fc2, ops.relu(backend_ops.call_layer(self.mlp_fc1, coords)))  # timm's Mlp dropouts are 0 here
+        bias = backend_ops.take(bias, self.relative_position_index, axis=0)
+        bias = ops.reshape(bias, (self.window_area, self.window_area, self.num_heads))
+        return ops.expand_dims(ops.transpose(bias, (2, 0, 1)), 0)
+
+    def call(self, attn):
+        return attn + ops.cast(self.get_bias(), attn.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"window_size": self.window_size, "num_heads": self.num_heads, "hidden_dim": self.hidden_dim})
+        return config
+
+
+def gen_relative_position_index_tf(wh: int, ww: int) -> np.ndarray:
+    """The `(wh*ww, wh*ww)` index into a flattened `(2wh-1, 2ww-1)` TF MaxViT table: for query `(qh, qw)`
+    and key `(kh, kw)`, `(kh - qh + wh - 1) * (2ww - 1) + (kw - qw + ww - 1)` (key minus query, the
+    opposite of `gen_relative_position_index`). Equal to timm's one-hot einsum lookup."""
+    hs, ws = np.meshgrid(np.arange(wh), np.arange(ww), indexing="ij")
+    hs, ws = hs.reshape(-1), ws.reshape(-1)
+    dh = hs[None, :] - hs[:, None] + wh - 1
+    dw = ws[None, :] - ws[:, None] + ww - 1
+    return (dh * (2 * ww - 1) + dw).astype("int32")
+
+
+@serializable
+class RelPosBiasTf(keras.layers.Layer):
+    """Adds the TensorFlow MaxViT relative position bias, shaped `(1, heads, L, L)`, to attention scores.
+
+    The table `relative_position_bias_table` is `(num_heads, 2Wh-1, 2Ww-1)`, timm's parameter; the
+    entry for a query/key pair is at the key-minus-query offset. timm gathers it with one-hot einsums;
+    this takes the same entries with `gen_relative_position_index_tf`.
+
+    Args:
+        window_size: `(Wh, Ww)` of the attention window.
+        num_heads: number of attention heads.
+
+    Reference: timm/layers/pos_embed_rel.py `RelPosBiasTf`.
+    """
+
+    timm_mapping = {"relative_position_bias_table": ("relative_position_bias_table", "identity")}
+
+    def __init__(self, window_size: int | Sequence[int], num_heads: int, **kwargs):
+        super().__init__(**kwargs)
+        self.window_size = helpers.to_pair(window_size, "window_size")
+        self.num_heads = int(num_heads)
+        self.window_area = self.window_size[0] * self.window_size[1]
+        self.vocab_size = (2 * self.window_size[0] - 1, 2 * self.window_size[1] - 1)
+        self.relative_position_index = gen_relative_position_index_tf(*self.window_size).reshape(-1)
+
+    def build(self, input_shape=None):
+        self.relative_position_bias_table = self.add_weight(
+            name="relative_position_bias_table",
+            shape=(self.num_heads, *self.vocab_size),
+            initializer=normal_init(0.02),  # timm's nn.init.normal_(std=.02)
+        )
+
+    def get_bias(self):
+        """The `(1, heads, L, L)` bias, in the table's dtype."""
+        table = ops.reshape(self.relative_position_bias_table, (self.num_heads, -1))
+        bias = backend_ops.take(table, self.relative_position_index, axis=1)
+        return ops.reshape(bias, (1, self.num_heads, self.window_area, self.window_area))
+
+    def call(self, attn):
+        return attn + ops.cast(self.get_bias(), attn.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"window_size": self.window_size, "num_heads": self.num_heads})
+        return config

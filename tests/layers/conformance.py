@@ -38,8 +38,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import importlib.util
 import json
 import os
+import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -672,6 +675,9 @@ def fit_one_step(specs) -> dict:
     Returns `{spec.id: (losses, unchanged_variable_paths)}`, or `{spec.id: exception}` for every spec
     if the model cannot be fitted (then `check_fit_one_step` fits the spec alone).
     """
+    sizes = sorted({spec.input_shape[0] for spec in specs})
+    if len(sizes) > 1:  # one `fit` takes one batch size: one model per size
+        return {k: v for size in sizes for k, v in fit_one_step([s for s in specs if s.input_shape[0] == size]).items()}
     try:
         model, blocks = branches_model(specs, stack=True)
         xs = [random_input(spec.input_shape, seed=20 + i) for i, spec in enumerate(specs)]
@@ -882,13 +888,14 @@ def run_all_checks(spec: LayerSpec, tmp_path) -> None:
 
 
 def registered_classes(registry: dict | None = None) -> dict[str, type]:
-    """`{name: class}` of everything registered with Keras under `luximm_keras>` (importing the
+    """`{name: class}` of every class registered with Keras under `luximm_keras>` (importing the
     package registers every serializable class); `registry` defaults to Keras' own."""
     import luximm_keras  # noqa: F401  (registers)
 
     registry = keras.saving.get_custom_objects() if registry is None else registry
     prefix = f"{PACKAGE}>"
-    return {key[len(prefix):]: obj for key, obj in registry.items() if key.startswith(prefix)}
+    # Classes only: registered functions (activations such as `quick_gelu`) are not layers.
+    return {key[len(prefix):]: obj for key, obj in registry.items() if key.startswith(prefix) and isinstance(obj, type)}
 
 
 # Registered classes that are not layers to put in a model: each with the test that covers it.
@@ -940,6 +947,7 @@ def jit_specs(specs) -> list[LayerSpec]:
 
 def _package_specs() -> list[LayerSpec]:
     from luximm_keras.layers import (
+        BatchNorm2D,
         BatchNormAct2D,
         DropPath,
         GlobalResponseNorm,
@@ -973,6 +981,7 @@ def _package_specs() -> list[LayerSpec]:
         S(ScaledStdConv2D, dict(filters=16, kernel_size=3, padding=None, gamma=1.7139588594436646, epsilon=1e-5, gain_init=0.5), IMG, spatial=True),
         S(LayerNorm2D, dict(), IMG, spatial=True),
         S(GlobalResponseNorm, dict(), IMG, spatial=True),
+        S(BatchNorm2D, dict(), IMG, spatial=True),
         S(BatchNormAct2D, dict(activation="silu", epsilon=1e-5, momentum=0.9), IMG, spatial=True),
         S(GroupNormAct, dict(groups=4, activation="relu"), IMG, spatial=True),
         S(SqueezeExcite, dict(rd_ratio=0.25, activation="silu"), IMG, "silu", spatial=True),
@@ -1032,5 +1041,20 @@ IMG = (4, 8, 16, 16)  # batch, height, width, channels
 TOKENS = (4, 6, 32)
 WINDOW = (4, 2, 3, 32)  # one 2x3 attention window of width 32
 
-SPECS: list[LayerSpec] = _package_specs()
+
+
+def _family_specs() -> list[LayerSpec]:
+    """The specs kept beside this file in `family_specs/<timm model file>.py`, one file per family (its
+    blocks and the timm layers it brought): each defines `specs(cf)`, `cf` being this module."""
+    this = sys.modules[__name__]
+    found = []
+    for path in sorted((Path(__file__).parent / "family_specs").glob("[!_]*.py")):
+        loader = importlib.util.spec_from_file_location(f"family_specs_{path.stem}", path)
+        module = importlib.util.module_from_spec(loader)
+        loader.loader.exec_module(module)
+        found += module.specs(this)
+    return found
+
+
+SPECS: list[LayerSpec] = _package_specs() + _family_specs()
 """One spec per configuration checked, covering every registered class (`classes_without_spec`)."""

@@ -13,6 +13,21 @@ from conformance import SPECS
 
 from luximm_keras.layers import DropPath
 
+# On jax, where every eager op and every jitted function compiles once per shape and dtype, the family
+# blocks' checks run in the slow suite (`-m slow`): the layers they are built from are checked here,
+# the blocks themselves on TensorFlow and torch, and inside whole models by the family contract
+# (tests/models/test_builder.py) on every backend.
+SLOW_ON_JAX = (pytest.mark.slow,) if cf.BACKEND == "jax" else ()
+# A `fit` step traces (TensorFlow) or compiles (jax) the forward and backward of every block of the
+# shared model: minutes for the sixty family blocks on a small CPU. There the family blocks' fit runs
+# in the slow suite, and their training inside whole models is the family contract's SGD step.
+SLOW_TO_FIT = (pytest.mark.slow,) if cf.BACKEND in ("jax", "tensorflow") else ()
+
+
+def cases(specs, slow=SLOW_ON_JAX):
+    return [pytest.param(s, id=str(s), marks=() if cf.is_layers_class(s) else slow) for s in specs]
+
+
 SPATIAL = [s for s in SPECS if s.spatial]
 STOCHASTIC = [s for s in SPECS if s.drop_rates]
 by_id = dict(ids=str)
@@ -61,12 +76,12 @@ def test_spec_ids_are_unique():
 # 1. Config and saving
 
 
-@pytest.mark.parametrize("spec", SPECS, **by_id)
+@pytest.mark.parametrize("spec", cases(SPECS))
 def test_from_config_rebuilds_an_equal_layer(spec):
     cf.check_config_round_trip(spec)
 
 
-@pytest.mark.parametrize("spec", SPECS, **by_id)
+@pytest.mark.parametrize("spec", cases(SPECS))
 def test_keras_file_and_weights_file_round_trip_without_custom_objects(spec, tmp_path):
     cf.check_saving_round_trip(spec, tmp_path)
 
@@ -74,12 +89,12 @@ def test_keras_file_and_weights_file_round_trip_without_custom_objects(spec, tmp
 # 2. Symbolic shapes
 
 
-@pytest.mark.parametrize("spec", SPECS, **by_id)
+@pytest.mark.parametrize("spec", cases(SPECS))
 def test_symbolic_shape_and_compute_output_shape_match_eager(spec):
     cf.check_symbolic_shapes(spec)
 
 
-@pytest.mark.parametrize("spec", SPECS, **by_id)
+@pytest.mark.parametrize("spec", cases(SPECS))
 def test_model_built_once_runs_on_other_batch_and_image_sizes(spec):
     cf.check_batch_and_image_sizes(spec)
 
@@ -87,11 +102,6 @@ def test_model_built_once_runs_on_other_batch_and_image_sizes(spec):
 # 3. Dtype policies
 
 
-# On jax, where every eager op and every jitted function compiles once per shape and dtype, the family
-# blocks' low-precision checks (two compilations of a whole block each) run in the slow suite
-# (`-m slow`): the layers they are built from are checked here under all three policies, and the
-# blocks themselves on TensorFlow and torch.
-SLOW_ON_JAX = (pytest.mark.slow,) if cf.BACKEND == "jax" else ()
 POLICY_CASES = [
     pytest.param(spec, policy, id=f"{spec}-{policy}", marks=() if cf.is_layers_class(spec) else SLOW_ON_JAX)
     for spec in SPECS
@@ -110,7 +120,7 @@ def test_low_precision_policy_keeps_dtypes_stays_near_float32_and_finite_also_fo
 # 4. channels_first
 
 
-@pytest.mark.parametrize("spec", SPATIAL, **by_id)
+@pytest.mark.parametrize("spec", cases(SPATIAL))
 def test_channels_first_is_the_transposed_channels_last_result(spec):
     cf.check_channels_first_matches_channels_last(spec)
 
@@ -118,22 +128,37 @@ def test_channels_first_is_the_transposed_channels_last_result(spec):
 # 5. Training
 
 
-@pytest.mark.parametrize("spec", SPECS, **by_id)
+@pytest.mark.parametrize("spec", cases(SPECS))
 def test_gradients_reach_every_variable_and_the_input_and_stay_finite_for_zero_input(spec):
     cf.check_gradients_reach_every_variable(spec)
 
 
 @pytest.fixture(scope="module")
-def fit_results():
-    return cf.fit_one_step(SPECS)
+def fit_results(request):
+    """One shared fit of the specs whose fit this run checks (`-m slow` on jax and TensorFlow: the
+    family blocks'); without any, of the specs the default run checks."""
+    selected = {
+        item.callspec.params["spec"].id
+        for item in request.session.items
+        if getattr(item, "originalname", None) == "test_one_fit_step_on_stacked_blocks_updates_every_variable"
+    }
+    default = [s for s in SPECS if not SLOW_TO_FIT or cf.is_layers_class(s)]
+    return cf.fit_one_step([s for s in SPECS if s.id in selected] or default)
 
 
-@pytest.mark.parametrize("spec", SPECS, **by_id)
+def test_every_spec_fits_in_the_shared_model(fit_results):
+    """The specs are fitted together (one train step to compile); a spec that breaks the shared model
+    falls back to fitting alone, one compilation each, and is named here."""
+    failed = {k: v for k, v in fit_results.items() if isinstance(v, Exception)}
+    assert not failed, f"the shared fit failed ({next(iter(failed.values()))!r:.500}); spec ids: {sorted(failed)}"
+
+
+@pytest.mark.parametrize("spec", cases(SPECS, slow=SLOW_TO_FIT))
 def test_one_fit_step_on_stacked_blocks_updates_every_variable(spec, fit_results):
     cf.check_fit_one_step(spec, fit_results)
 
 
-@pytest.mark.parametrize("spec", STOCHASTIC, **by_id)
+@pytest.mark.parametrize("spec", cases(STOCHASTIC))
 def test_dropout_and_drop_path_act_only_when_training(spec):
     cf.check_drop_only_in_training(spec)
 
@@ -153,6 +178,13 @@ def jit_results():
     if reason:
         pytest.skip(reason)
     return cf.jit_compiled_outputs(cf.jit_specs(SPECS))
+
+
+def test_every_spec_compiles_in_the_shared_model(jit_results):
+    """The specs' forward compiles as one model (on torch: one graph); a spec that breaks it sends
+    every spec to a compilation of its own (minutes with torch.compile), and is named here."""
+    failed = {k: v for k, v in jit_results.items() if isinstance(v, Exception)}
+    assert not failed, f"the shared compile failed ({next(iter(failed.values()))!r:.800})"
 
 
 @pytest.mark.parametrize("spec", cf.jit_specs(SPECS), **by_id)

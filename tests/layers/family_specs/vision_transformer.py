@@ -1,0 +1,22 @@
+"""Conformance specs of the vision_transformer family's blocks and the timm layers it brought (see README.md):
+SigLIP's attention pooling, the prefix tokens of register and distilled ViTs, CLIP's activation in the block."""
+
+
+def specs(cf) -> list:
+    from luximm_keras.layers.attention_pool import AttentionPoolLatent
+    from luximm_keras.layers.activations import gelu_tanh, quick_gelu
+    from luximm_keras.models.vision_transformer import ClassTokenPosEmbed, ViTBlock
+
+    S = cf.LayerSpec
+    # fmt: off
+    return [
+        S(AttentionPoolLatent, dict(num_heads=4, mlp_ratio=2.0, activation=gelu_tanh), cf.TOKENS, stack=False),
+        # k_norm's beta shifts every key alike: a constant per query, which the softmax cancels (zero gradient).
+        S(AttentionPoolLatent, dict(num_heads=4, mlp_ratio=1.5, qk_norm=True, latent_len=2, pool_type="avg", drop=0.2), cf.TOKENS, "qknorm-2latents-avg-drop", stack=False, drop_rates=("drop",), zero_grad=("k_norm/beta",)),
+        S(AttentionPoolLatent, dict(num_heads=2, qkv_bias=False, latent_len=3, pool_type=""), cf.TOKENS, "latents-unpooled", stack=False),
+        S(ClassTokenPosEmbed, dict(reg_tokens=2), cf.WINDOW, "cls-reg2", fixed_size=True, stack=False),
+        S(ClassTokenPosEmbed, dict(class_token=False, reg_tokens=4, no_embed_class=True), cf.WINDOW, "reg4-no-embed-class", fixed_size=True, stack=False),
+        S(ClassTokenPosEmbed, dict(dist_token=True), cf.WINDOW, "distilled", fixed_size=True, stack=False),
+        S(ViTBlock, dict(dim=32, num_heads=4, mlp_ratio=2.0, qkv_bias=False, activation=quick_gelu, epsilon=1e-5), cf.TOKENS, "quick-gelu"),
+    ]
+    # fmt: on
