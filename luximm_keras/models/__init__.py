@@ -21,7 +21,16 @@ from luximm_keras.models._pretrained import DefaultCfg, PretrainedCfg, generate_
 from luximm_keras.models._registry import get_pretrained_cfg, list_models, model_entry, register_family
 
 # Importing a family registers its architectures.
-from luximm_keras.models import convnext, maxxvit, resnetv2, vision_transformer  # noqa: E402,F401
+from luximm_keras.models import (  # noqa: E402,F401
+    convnext,
+    deit,
+    maxxvit,
+    nfnet,
+    resnet,
+    resnetv2,
+    vgg,
+    vision_transformer,
+)
 
 __all__ = [
     "DefaultCfg",

@@ -79,7 +79,7 @@ def model_entry(name: str) -> ModelEntry:
     if arch not in _MODELS:
         close = difflib.get_close_matches(arch, list(_MODELS), n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"Unknown model {arch!r}.{hint} Available: {', '.join(list_models())}.")
+        raise ValueError(f"Unknown model {arch!r}.{hint} `list_models()` (luximm-keras list-models) names the {len(_MODELS)}.")
     return _MODELS[arch]
 
 

@@ -70,7 +70,7 @@ def compare_model(name: str, batch: int = 2, seed: int = 0, num_classes: int = 1
 def timm_features_model(reference: torch.nn.Module, out_indices=None) -> torch.nn.Module:
     """timm's `features_only` wrapper around (a copy of) `reference`, as `timm.create_model(...,
     features_only=True)` builds it: ViT's `FeatureGetterNet` (the last three blocks by default), the
-    convolutional families' `FeatureListNet(flatten_sequential=True)` (every feature by default)."""
+    convolutional families' `FeatureListNet` (every feature by default)."""
     import copy
 
     from timm.models._features import FeatureGetterNet, FeatureListNet
@@ -81,7 +81,10 @@ def timm_features_model(reference: torch.nn.Module, out_indices=None) -> torch.n
         return FeatureGetterNet(model, out_indices=3 if out_indices is None else out_indices).eval()
     if out_indices is None:
         out_indices = tuple(range(len(model.feature_info)))
-    return FeatureListNet(model, out_indices=out_indices, flatten_sequential=True).eval()
+    # timm's families flatten their sequential stages where a feature sits inside one (`stages.1`),
+    # and not where every feature is a top-level module (ResNet's `layer1`).
+    flatten = any("." in info["module"] for info in model.feature_info)
+    return FeatureListNet(model, out_indices=out_indices, flatten_sequential=flatten).eval()
 
 
 def timm_feature_maps(features_model: torch.nn.Module, images_nhwc: np.ndarray) -> list[np.ndarray]:

@@ -1,10 +1,11 @@
-"""CoAtNet beyond the family contract (tests/models/test_builder.py, which runs coatnet_pico_rw_224):
-coatnet_0_rw_224, the other block configuration (`_rw_coat_cfg`), against timm with trained-like
-relative-position tables and flipped weights that the comparison catches; timm's pretrained
-adaptation to another img_size and in_chans (`adapt_input_conv` and the relative-position table
-resize of `maxxvit.checkpoint_filter_fn`); and the blocks (`MbConvBlock`, `TransformerBlock2D`), in
-each configuration the registered variants use, against timm's modules (their Keras conformance is
-in tests/layers/test_conformance.py).
+"""MaxxViT (CoAtNet, MaxViT, MaxxViT) beyond the family contract (tests/models/test_builder.py, which
+runs coatnet_pico_rw_224, and every other variant when `slow`): coatnet_0_rw_224, the other block
+configuration (`_rw_coat_cfg`), against timm with trained-like relative-position tables and flipped
+weights that the comparison catches; timm's pretrained adaptation to another img_size and in_chans
+(`adapt_input_conv` and the relative-position table resize of `maxxvit.checkpoint_filter_fn`, flat
+and TF tables); and the blocks (`MbConvBlock`, `TransformerBlock2D`, `PartitionAttentionCl`,
+`MaxxVitConvNeXtBlock`), in each configuration the registered variants use, against timm's modules
+(their Keras conformance is in tests/layers/test_conformance.py).
 
 The whole model is built once per module (timm and Keras): on a 2-core CPU each forward pass takes
 seconds, and the first JAX build compiles an initializer per variable shape.
@@ -13,7 +14,7 @@ seconds, and the first JAX build compiles an initializer per variable shape.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -22,16 +23,27 @@ import pytest
 import timm
 import timm.models.maxxvit as mx
 import torch
-from timm.layers import RelPosBias
-from timm.layers.pos_embed_rel import resize_rel_pos_bias_table as timm_resize_rel_pos_bias_table
+from timm.layers.pos_embed_rel import (
+    resize_rel_pos_bias_table as timm_resize_rel_pos_bias_table,
+)
 from timm.models._manipulate import adapt_input_conv as timm_adapt_input_conv
-
 
 from luximm_keras.interop import load_timm_weights, weight_bindings
 from luximm_keras.interop.rules import IGNORED_KEY_SUFFIXES
 from luximm_keras.layers import resize_rel_pos_bias_table
-from luximm_keras.models import create_model, list_models, load_pretrained, maxxvit, model_entry
-from luximm_keras.models.maxxvit import MbConvBlock, TransformerBlock2D
+from luximm_keras.models import (
+    create_model,
+    list_models,
+    load_pretrained,
+    maxxvit,
+    model_entry,
+)
+from luximm_keras.models.maxxvit import (
+    MaxxVitConvNeXtBlock,
+    MbConvBlock,
+    PartitionAttentionCl,
+    TransformerBlock2D,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf  # noqa: E402  (the shared Keras conformance checks, tests/layers/conformance.py)
@@ -54,7 +66,8 @@ REL_POS_NOISE = 1.0
 
 
 def noise(name: str) -> float:
-    return REL_POS_NOISE if name.endswith("relative_position_bias_table") else NOISE
+    # (RelPosMlp's weights too: their bias is as small as a fresh table's.)
+    return REL_POS_NOISE if name.endswith("relative_position_bias_table") or ".rel_pos.mlp." in name else NOISE
 
 
 # Negating any of these must move the logits well past the tolerance: a depthwise conv of an MBConv
@@ -99,55 +112,111 @@ def keras_logits(loaded, oracle) -> np.ndarray:
 # conformance, on tiny inputs. On JAX, where eager ops compile on their first shapes, these take
 # ~40 s more than elsewhere: slow there (the whole-model tests below exercise coatnet_0_rw's blocks).
 
-# (timm cfg name, in, out, stride); inputs are 8x12 so that a height/width swap shows.
+def timm_cfg(arch: str):
+    """timm's `MaxxVitCfg` of a registered architecture (its name without the image size)."""
+    return mx.model_cfgs[arch.rsplit("_", 1)[0]]
+
+
+# (architecture, in, out, stride); inputs are 8x12 so that a height/width swap shows.
 MBCONV_CASES = {
-    "0_rw-stride2": ("coatnet_0_rw", 64, 96, 2),  # pool stride, SE early with ReLU, pre-norm act
-    "0_rw-stride1": ("coatnet_0_rw", 96, 96, 1),
-    "1_rw-dw-stride2": ("coatnet_1_rw", 64, 96, 2),  # stride on the depthwise conv (symmetric pad)
-    "2_rw-dw-se-late": ("coatnet_2_rw", 64, 128, 2),  # SE after norm2, SiLU
-    "nano_rw-max-cfg": ("coatnet_nano_rw", 64, 128, 2),  # no pre-norm act, output biases
+    "0_rw-stride2": ("coatnet_0_rw_224", 64, 96, 2),  # pool stride, SE early with ReLU, pre-norm act
+    "0_rw-stride1": ("coatnet_0_rw_224", 96, 96, 1),
+    "1_rw-dw-stride2": ("coatnet_1_rw_224", 64, 96, 2),  # stride on the depthwise conv (symmetric pad)
+    "2_rw-dw-se-late": ("coatnet_2_rw_224", 64, 128, 2),  # SE after norm2, SiLU
+    "nano_rw-max-cfg": ("coatnet_nano_rw_224", 64, 128, 2),  # no pre-norm act, output biases
+    "rmlp_1_rw-maxpool": ("coatnet_rmlp_1_rw_224", 64, 96, 2),  # 3x3 max-pool shortcut, avg2 `down`
+    "tf-stride2": ("maxvit_tiny_tf_224", 64, 128, 2),  # TF SAME padding, eps 1e-3, tanh GELU
+    "tf-stride1": ("maxvit_tiny_tf_224", 64, 64, 1),
 }
 TRANSFORMER_CASES = {
-    "0_rw-stride2": ("coatnet_0_rw", 64, 96, 2),  # shortcut without bias
-    "0_rw-stride1": ("coatnet_0_rw", 96, 96, 1),
-    "3_rw-layerscale": ("coatnet_3_rw", 64, 96, 2),  # init_values=1e-6, shortcut bias
+    "0_rw-stride2": ("coatnet_0_rw_224", 64, 96, 2),  # shortcut without bias
+    "0_rw-stride1": ("coatnet_0_rw_224", 96, 96, 1),
+    "3_rw-layerscale": ("coatnet_3_rw_224", 64, 96, 2),  # init_values=1e-6, shortcut bias
+    "bn_0_rw-batchnorm": ("coatnet_bn_0_rw_224", 64, 96, 2),  # BatchNorm2d norms
+    "rmlp_1_rw-mlp-maxpool": ("coatnet_rmlp_1_rw_224", 64, 96, 2),  # RelPosMlp, 3x3 max pools
+    "rmlp_2_rw-mlp": ("coatnet_rmlp_2_rw_224", 96, 96, 1),
 }
+CONVNEXT_CASES = {
+    "maxxvit-stride2": ("maxxvit_rmlp_nano_rw_256", 64, 128, 2),  # conv_dw 64 -> 128 channels
+    "maxxvit-stride1": ("maxxvit_rmlp_nano_rw_256", 64, 64, 1),
+    "coatnext-stride2": ("coatnext_nano_rw_224", 32, 64, 2),  # layer scale 1e-5
+}
+# (architecture, partition type); windows of 4x6 on the 8x12 input (a non-square partition).
+PARTITION_CASES = {
+    "rw-block": ("maxvit_nano_rw_256", "block"),  # RelPosBias, [head][q|k|v] qkv
+    "rmlp-grid-layerscale": ("maxvit_rmlp_small_rw_224", "grid"),  # RelPosMlp, init_values=1e-6
+    "tf-block": ("maxvit_tiny_tf_224", "block"),  # RelPosBiasTf, [q|k|v][head] qkv, tanh GELU
+    "tf-grid": ("maxvit_tiny_tf_224", "grid"),
+}
+PARTITION = (4, 6)
 
 
-def _compare_block(make_timm_block, block, in_chs, name):
+def _compare_block(make_timm_block, block, in_chs, name, flip: str, channels_last: bool = False):
+    """The block against timm's with the same weights; then with `flip` negated, it must not match."""
     timm_block = randomized(make_timm_block, noise=noise)
     x = np.random.default_rng(1).standard_normal((2, 8, 12, in_chs)).astype("float32")
     block.build(x.shape)
-    report = load_timm_weights(block, numpy_state(timm_block))
+    state = numpy_state(timm_block)
+    report = load_timm_weights(block, state)
     assert report.ok, f"{name}: {report.describe()}"
     with torch.no_grad():
-        expected = timm_block(nchw(x)).permute(0, 2, 3, 1).numpy()
+        if channels_last:
+            expected = timm_block(torch.from_numpy(x)).numpy()
+        else:
+            expected = timm_block(nchw(x)).permute(0, 2, 3, 1).numpy()
     assert_block_close(cf.to_numpy(block(x)), expected, name)
+    load_timm_weights(block, {flip: -state[flip]}, strict=False)
+    error = np.abs(cf.to_numpy(block(x)) - expected).max()
+    # 100x the block tolerance's absolute slack
+    assert error > 4e-4 * max(1.0, np.abs(expected).max()), f"{name}: negating {flip} moved the output by {error:.3g}"
 
 
 @slow_on_jax
 def test_mbconv_block_matches_timm():
-    for case, (cfg_name, in_chs, out_chs, stride) in MBCONV_CASES.items():
-        cfg = mx.model_cfgs[cfg_name].conv_cfg
-        block = maxxvit.mbconv_block(out_chs, maxxvit.model_cfgs[cfg_name + "_224"].conv, strides=stride)
-        _compare_block(lambda: mx.MbConvBlock(in_chs, out_chs, stride=stride, cfg=cfg), block, in_chs, case)
+    for case, (arch, in_chs, out_chs, stride) in MBCONV_CASES.items():
+        cfg = timm_cfg(arch).conv_cfg
+        block = maxxvit.mbconv_block(out_chs, maxxvit.model_cfgs[arch].conv, strides=stride)
+        make_timm_block = partial(mx.MbConvBlock, in_chs, out_chs, stride=stride, cfg=cfg)
+        _compare_block(make_timm_block, block, in_chs, case, "conv2_kxk.weight")
 
 
 @slow_on_jax
 def test_transformer_block_matches_timm():
-    for case, (cfg_name, in_chs, out_chs, stride) in TRANSFORMER_CASES.items():
+    for case, (arch, in_chs, out_chs, stride) in TRANSFORMER_CASES.items():
         window = (8 // stride, 12 // stride)
+        timm_tf_cfg = timm_cfg(arch).transformer_cfg
         make_timm_block = partial(
             mx.TransformerBlock2d,
             in_chs,
             out_chs,
             stride=stride,
-            rel_pos_cls=partial(RelPosBias, window_size=window),
-            cfg=mx.model_cfgs[cfg_name].transformer_cfg,
+            rel_pos_cls=mx.get_rel_pos_cls(timm_tf_cfg, window),
+            cfg=timm_tf_cfg,
         )
-        cfg = maxxvit.model_cfgs[cfg_name + "_224"].transformer
+        cfg = maxxvit.model_cfgs[arch].transformer
         block = maxxvit.transformer_block(out_chs, window, cfg, strides=stride)
-        _compare_block(make_timm_block, block, in_chs, case)
+        flip = "attn.rel_pos." + ("mlp.fc2.weight" if cfg.rel_pos_type == "mlp" else "relative_position_bias_table")
+        _compare_block(make_timm_block, block, in_chs, case, flip)
+
+
+@slow_on_jax
+def test_convnext_block_matches_timm():
+    for case, (arch, in_chs, out_chs, stride) in CONVNEXT_CASES.items():
+        cfg = timm_cfg(arch).conv_cfg
+        block = maxxvit.convnext_block(out_chs, maxxvit.model_cfgs[arch].conv, strides=stride)
+        make_timm_block = partial(mx.ConvNeXtBlock, in_chs, out_chs, stride=stride, cfg=cfg)
+        _compare_block(make_timm_block, block, in_chs, case, "conv_dw.weight")
+
+
+@slow_on_jax
+def test_partition_attention_matches_timm():
+    for case, (arch, partition_type) in PARTITION_CASES.items():
+        timm_tf_cfg = replace(timm_cfg(arch).transformer_cfg, window_size=PARTITION, grid_size=PARTITION)
+        cfg = maxxvit.model_cfgs[arch].transformer
+        block = maxxvit.partition_attention(partition_type, PARTITION, cfg)
+        flip = "attn.rel_pos." + ("mlp.fc2.weight" if cfg.rel_pos_type == "mlp" else "relative_position_bias_table")
+        make_timm_block = partial(mx.PartitionAttentionCl, 64, partition_type, cfg=timm_tf_cfg)
+        _compare_block(make_timm_block, block, 64, case, flip, channels_last=True)
 
 
 def test_blocks_refuse_bad_input():
@@ -156,7 +225,11 @@ def test_blocks_refuse_bad_input():
     with pytest.raises(ValueError, match="even spatial sizes"):
         MbConvBlock(96, strides=2, stride_mode="dw").build((None, 7, 8, 64))
     with pytest.raises(ValueError, match="pool_type"):
-        TransformerBlock2D(96, window_size=4, strides=2, pool_type="max")
+        TransformerBlock2D(96, window_size=4, strides=2, pool_type="avg")  # 3x3 average pool: not ported
+    with pytest.raises(ValueError, match="does not divide"):
+        PartitionAttentionCl("grid", (4, 4)).build((None, 8, 6, 64))
+    with pytest.raises(ValueError, match="multiple of the input channels"):
+        MaxxVitConvNeXtBlock(96, strides=2).build((None, 8, 8, 64))
     with pytest.raises(ValueError, match="attention window"):
         TransformerBlock2D(64, window_size=(4, 4))(np.zeros((1, 4, 6, 64), "float32"))
 
@@ -189,6 +262,20 @@ def test_resize_rel_pos_bias_table_matches_timm():
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6, err_msg=case)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # timm's interpolation helper on recent PyTorch
+def test_resize_tf_rel_pos_bias_table_matches_timm():
+    """TF MaxViT's `(heads, 2Wh-1, 2Ww-1)` tables, as `maxvit_*_tf` checkpoints hold them."""
+    table = np.random.default_rng(5).standard_normal((3, 13, 13)).astype("float32")
+    for window in ((4, 6), (12, 12), (7, 7)):
+        new_shape = (3, 2 * window[0] - 1, 2 * window[1] - 1)
+        expected = timm_resize_rel_pos_bias_table(
+            torch.from_numpy(table), new_window_size=window, new_bias_shape=new_shape
+        ).numpy()
+        got = resize_rel_pos_bias_table(table, window, new_shape)
+        assert got.shape == expected.shape == new_shape, window
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6, err_msg=str(window))
+
+
 def test_builder_arguments_and_bad_input():
     with pytest.raises(ValueError, match="multiple of 32"):
         create_model(NAME, img_size=200)
@@ -196,6 +283,10 @@ def test_builder_arguments_and_bad_input():
         create_model(NAME, in_chans=0)
     with pytest.raises(ValueError, match="Unknown model"):
         create_model("coatnet_0_224")  # the paper configuration (expand_first=True) is not ported
+    # every architecture of timm's maxxvit.py with pretrained weights, in timm's names and tags
+    # (but maxvit_rmlp_base_rw_*, whose logits do not match timm's yet)
+    expected = {n for n in timm.list_models(module="maxxvit", pretrained=True) if not n.startswith("maxvit_rmlp_base_rw")}
+    assert set(list_models(pretrained=True)) >= expected
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -271,3 +362,28 @@ def test_img_size_matches_timm_pretrained_adaptation(oracle):
         expected = timm_model(nchw(images)).numpy()
     error = np.abs(predict(model, images) - expected).max()
     assert error <= LOGITS_ATOL, f"max |keras - timm| = {error:.3g}"
+
+
+@slow_on_jax
+@pytest.mark.filterwarnings("ignore::UserWarning")  # timm's interpolation helper on recent PyTorch
+def test_maxvit_tf_img_size_matches_timm_pretrained_adaptation():
+    """timm's pretrained loading of a 224x224 maxvit_tiny_tf state into `img_size=(64, 96)`: the
+    partitions become 2x3 (img_size // 32), so `checkpoint_filter_fn` resizes every TF table from
+    13x13 to 3x5 offsets. Ours: the builder and the registered checkpoint filter, from the same state."""
+    name, img_size = "maxvit_tiny_tf_224", (64, 96)
+    source = randomized(lambda: timm.create_model(name, pretrained=False), noise=noise)
+    state = numpy_state(source)
+    del source
+    timm_model = timm.create_model(name, pretrained=False, img_size=img_size).eval()
+    timm_model.load_state_dict(mx.checkpoint_filter_fn({k: torch.from_numpy(v) for k, v in state.items()}, timm_model))
+
+    model = create_model(name, img_size=img_size)
+    filtered = model_entry(name).checkpoint_filter(state, model)
+    assert filtered["stages.0.blocks.0.attn_grid.attn.rel_pos.relative_position_bias_table"].shape == (2, 3, 5)
+    assert load_pretrained(model, state).ok
+
+    images = np.random.default_rng(3).standard_normal((2, *img_size, 3)).astype("float32")
+    with torch.no_grad():
+        expected = timm_model(nchw(images)).numpy()
+    error = np.abs(predict(model, images) - expected).max()
+    assert error <= 1e-4 * max(1.0, np.abs(expected).max()), f"max |keras - timm| = {error:.3g}"

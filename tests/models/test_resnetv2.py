@@ -1,7 +1,9 @@
 """resnetv2_50x1_bit (BiT) beyond the family contract (tests/models/test_builder.py): its logits against
 timm's float64 forward too, timm's layer names, the builder's arguments, and the blocks it adds
 (`PreActBottleneck`, `GroupNormAct`) against timm's modules (their Keras conformance is in
-tests/layers/test_conformance.py).
+tests/layers/test_conformance.py). timm's later ResNet-V2s (resnetv2_18 ... _101, _50d_gn, _50d_evos:
+plain convs, batch norms or EvoNorm-S0, deep stems, average-pool shortcuts) through their blocks
+against timm's, and their parameter names and shapes (their logits are the contract's slow tests).
 
 timm's float32 forward of this network is itself about 6e-5 away from its float64 forward (logits
 and pooled features alike): PyTorch's float32 CPU `group_norm` loses precision when a group's mean
@@ -26,16 +28,19 @@ import numpy as np
 import pytest
 import timm
 import torch
+from timm.layers import BatchNormAct2d, EvoNorm2dS0, create_conv2d
 from timm.layers import GroupNormAct as TimmGroupNormAct
 from timm.layers import StdConv2d
-from timm.models.resnetv2 import DownsampleConv
+from timm.models.resnetv2 import DownsampleAvg, DownsampleConv
+from timm.models.resnetv2 import PreActBasic as TimmPreActBasic
 from timm.models.resnetv2 import PreActBottleneck as TimmPreActBottleneck
 
 
 from luximm_keras.interop import load_timm_weights
 from luximm_keras.layers import GroupNormAct
-from luximm_keras.models import create_model, list_models, load_pretrained, model_entry
-from luximm_keras.models.resnetv2 import PreActBottleneck
+from luximm_keras.layers.evo_norm import EvoNorm2DS0
+from luximm_keras.models import create_model, list_models, load_pretrained, model_entry, timm_shapes
+from luximm_keras.models.resnetv2 import PreActBasic, PreActBottleneck
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf  # noqa: E402  (the shared Keras conformance checks, tests/layers/conformance.py)
@@ -132,6 +137,87 @@ def test_group_norm_act_matches_timm():
     with torch.no_grad():
         expected = timm_norm(nchw(x)).permute(0, 2, 3, 1).numpy()
     assert_block_close(cf.to_numpy(norm(x)), expected, "GroupNormAct")
+
+
+# timm's later variants' blocks: (timm block, its norm, proj layer) -> ours, on a 9 x 11 map (odd: the
+# average-pool shortcut's ceil_mode pools a partial last window).
+TIMM_NORMS = {"batchnorm": BatchNormAct2d, "groupnorm": TimmGroupNormAct, "evonorm": EvoNorm2dS0}
+LATER_CASES = {
+    # name: (basic, in, out, stride, norm_layer, avg_down, projection)
+    "basic-bn-stride2-avgdown": (True, 32, 64, 2, "batchnorm", True, True),
+    "basic-bn-stride2-conv": (True, 32, 64, 2, "batchnorm", False, True),
+    "basic-bn-identity": (True, 64, 64, 1, "batchnorm", False, False),
+    "bottleneck-evo-stride2-avgdown": (False, 64, 128, 2, "evonorm", True, True),
+    "bottleneck-gn-stride1-avgdown": (False, 64, 128, 1, "groupnorm", True, True),
+    "bottleneck-bn-plain": (False, 128, 128, 1, "batchnorm", False, False),
+}
+
+
+def assert_fails_with_a_flipped_weight(block, state, x, expected, case):
+    """The comparison can fail: the largest weight negated gives another output."""
+    key = max((k for k in state if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))),
+              key=lambda k: state[k].size)
+    load_timm_weights(block, {key: -state[key]}, strict=False)
+    with pytest.raises(AssertionError):
+        assert_block_close(cf.to_numpy(block(x)), expected, case)
+    load_timm_weights(block, {key: state[key]}, strict=False)
+
+
+@slow_on_jax
+@pytest.mark.parametrize("case", list(LATER_CASES))
+def test_later_blocks_match_timm(case):
+    basic, in_chs, out_chs, stride, norm_layer, avg_down, projection = LATER_CASES[case]
+    timm_cls = TimmPreActBasic if basic else TimmPreActBottleneck
+    timm_block = randomized(
+        lambda: timm_cls(
+            in_chs,
+            out_chs,
+            stride=stride,
+            bottle_ratio=1.0 if basic else 0.25,
+            conv_layer=create_conv2d,
+            norm_layer=TIMM_NORMS[norm_layer],
+            proj_layer=(DownsampleAvg if avg_down else DownsampleConv) if projection else None,
+        )
+    )
+    cls = PreActBasic if basic else PreActBottleneck
+    block = cls(out_chs, strides=stride, downsample=projection, norm_layer=norm_layer, std_conv=False,
+                avg_down=avg_down)
+    x = np.random.default_rng(1).standard_normal((2, 9, 11, in_chs)).astype("float32")
+    block.build(x.shape)
+    state = numpy_state(timm_block)
+    assert load_timm_weights(block, state).ok, case
+    with torch.no_grad():
+        expected = timm_block(nchw(x)).permute(0, 2, 3, 1).numpy()
+    assert_block_close(cf.to_numpy(block(x)), expected, case)
+    assert_fails_with_a_flipped_weight(block, state, x, expected, case)
+
+
+@slow_on_jax
+def test_evo_norm_matches_timm():
+    for groups, apply_act in ((32, True), (8, True), (32, False)):
+        timm_norm = randomized(lambda: EvoNorm2dS0(64, groups=groups, apply_act=apply_act))
+        norm = EvoNorm2DS0(groups=groups, apply_act=apply_act)
+        x = (0.5 + np.random.default_rng(2).standard_normal((2, 5, 6, 64))).astype("float32")
+        norm.build(x.shape)
+        state = numpy_state(timm_norm)
+        assert load_timm_weights(norm, state).ok
+        with torch.no_grad():
+            expected = timm_norm(nchw(x)).permute(0, 2, 3, 1).numpy()
+        assert_block_close(cf.to_numpy(norm(x)), expected, f"EvoNorm2DS0 groups={groups} act={apply_act}")
+        assert_fails_with_a_flipped_weight(norm, state, x, expected, "EvoNorm2DS0")
+
+
+@pytest.mark.parametrize("variant", ["resnetv2_18d", "resnetv2_50d_evos"])
+def test_later_variants_have_timms_parameter_names_and_shapes(variant):
+    """Deep stem, average-pool shortcuts, basic blocks or EvoNorm: every parameter and running
+    statistic under timm's key, in timm's shape (the head and input conv resized as timm does)."""
+    meta = timm.create_model(variant, device="meta", num_classes=10, in_chans=1)
+    expected = {k: tuple(v.shape) for k, v in meta.state_dict().items() if not k.endswith("num_batches_tracked")}
+    assert timm_shapes(create_model(variant, num_classes=10, in_chans=1)) == expected
+
+
+def test_every_architecture_with_weights_is_registered():
+    assert list_models("resnetv2_*", pretrained=True) == sorted(timm.list_models(module="resnetv2", pretrained=True))
 
 
 def test_preact_bottleneck_refuses_a_width_change_without_projection():

@@ -1,9 +1,12 @@
-"""vit_* models beyond the family contract (tests/models/test_builder.py): timm's layer names, position
-embeddings resampled to another img_size and in_chans as timm's pretrained loading does, bad image
-sizes, the drop-path ramp, the class token and position embeddings in both layouts, and
-`forward_intermediates` against timm's.
+"""vit_* models beyond the family contract (tests/models/test_builder.py): timm's layer names, the
+architecture table against timm's constructors, position embeddings resampled to another img_size
+and in_chans as timm's pretrained loading does (and FlexiViT's and RADIO's bilinear resampling), bad
+image sizes, the drop-path ramp, the prefix tokens and position embeddings in every layout, SigLIP's
+attention pooling and CLIP's activations against timm's modules, and `forward_intermediates` against
+timm's (with a class token, and with a register token and attention pooling).
 """
 
+import functools
 import re
 
 import numpy as np
@@ -14,24 +17,47 @@ import keras
 
 from luximm_keras.interop import load_timm_weights
 from luximm_keras.layers import PatchEmbed
+from luximm_keras.layers.attention_pool import AttentionPoolLatent
+from luximm_keras.layers.activations import gelu_tanh, quick_gelu
+from luximm_keras.layers.pos_embed import resample_abs_pos_embed
 from luximm_keras.models import create_model, list_models, load_pretrained, model_entry
 from luximm_keras.models.vision_transformer import (
     ClassTokenPosEmbed,
     ViTBlock,
     checkpoint_filter_fn,
     forward_intermediates,
+    VisionTransformerCfg,
     model_cfgs,
 )
-from model_checks import assert_close_to_timm, assert_logits_match  # tests/models/model_checks.py
-from luximm_keras.verification.models import predict, random_images, timm_logits
+from model_checks import (  # tests/models/model_checks.py
+    assert_block_close,
+    assert_close_to_timm,
+    assert_logits_match,
+    numpy_state,
+    randomized,
+)
+from luximm_keras.verification.models import (
+    perturbed_timm_model,
+    predict,
+    random_images,
+    timm_logits,
+    timm_state_dict,
+)
 
 SMALLEST = "vit_tiny_patch16_224"
 
 
 def test_every_variant_is_registered_and_layers_are_named_after_timm_modules(loaded):
-    assert set(model_cfgs) <= set(list_models("vit_*"))
+    assert set(model_cfgs) <= set(list_models())
     for name in model_cfgs:
-        assert model_entry(name).checkpoint_filter is checkpoint_filter_fn
+        entry_filter = model_entry(name).checkpoint_filter
+        assert getattr(entry_filter, "func", entry_filter) is checkpoint_filter_fn
+        # timm's `_create_vision_transformer`: bilinear, not antialiased, for FlexiViT and RADIO.
+        keywords = getattr(entry_filter, "keywords", {})
+        if "flexi" in name or "radio" in name:
+            assert keywords["interpolation"] == "bilinear" and keywords["antialias"] is False, name
+        else:
+            assert not keywords, name
     model, _ = loaded
     assert model.name == SMALLEST
     assert isinstance(model.get_layer("patch_embed"), PatchEmbed)
@@ -88,27 +114,39 @@ def test_drop_path_rate_rises_linearly_over_the_blocks():
     np.testing.assert_allclose(rates, timm.layers.calculate_drop_path_rates(0.1, 12), rtol=1e-6)
 
 
-def test_class_token_and_position_embeddings_match_timm_in_both_layouts():
-    """`ClassTokenPosEmbed` against timm's `VisionTransformer._pos_embed`, with the position embeddings
-    over the class token (ViT) and over the patches only (`no_embed_class`, DeiT-3)."""
+PREFIX_LAYOUTS = {
+    "cls": dict(),
+    "cls-no-embed-class": dict(no_embed_class=True),
+    "cls-reg2": dict(reg_tokens=2),
+    "reg4-no-embed-class": dict(class_token=False, reg_tokens=4, no_embed_class=True, global_pool="avg"),
+    "reg1-no-cls": dict(class_token=False, reg_tokens=1, global_pool="avg"),
+    "none": dict(class_token=False, global_pool="avg"),
+}
+
+
+@pytest.mark.parametrize("kwargs", PREFIX_LAYOUTS.values(), ids=PREFIX_LAYOUTS.keys())
+def test_prefix_tokens_and_position_embeddings_match_timm_in_every_layout(kwargs):
+    """`ClassTokenPosEmbed` against timm's `VisionTransformer._pos_embed`: position embeddings over
+    the prefix tokens (ViT) or the patches only (`no_embed_class`: DeiT-3, DINOv2 with registers), with
+    and without class and register tokens. (DeiT's distillation token: tests/models/test_deit.py.)"""
     grid = np.random.default_rng(0).standard_normal((2, 3, 5, 16)).astype("float32")
-    for no_embed_class in (False, True):
-        torch.manual_seed(0)
-        reference = timm.models.vision_transformer.VisionTransformer(
-            img_size=(12, 20), patch_size=4, embed_dim=16, depth=0, num_heads=2, no_embed_class=no_embed_class
-        ).eval()
-        state = {}
-        for key in ("cls_token", "pos_embed"):
-            param = getattr(reference, key)
-            state[key] = param.detach() + torch.randn_like(param)
-        reference.load_state_dict(state, strict=False)
-        layer = ClassTokenPosEmbed(no_embed_class=no_embed_class)
-        layer.build(grid.shape)
-        assert sorted(load_timm_weights(layer, state).loaded) == ["cls_token", "pos_embed"]
-        with torch.no_grad():
-            expected = reference._pos_embed(torch.from_numpy(grid).reshape(2, 15, 16)).numpy()
-        ours = keras.ops.convert_to_numpy(layer(grid))
-        np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-6, err_msg=f"{no_embed_class=}")
+    torch.manual_seed(0)
+    reference = timm.models.vision_transformer.VisionTransformer(
+        img_size=(12, 20), patch_size=4, embed_dim=16, depth=0, num_heads=2, **kwargs
+    ).eval()
+    keys = [k for k in ("cls_token", "reg_token", "pos_embed") if getattr(reference, k, None) is not None]
+    state = {k: getattr(reference, k).detach() + torch.randn_like(getattr(reference, k)) for k in keys}
+    reference.load_state_dict(state, strict=False)
+    layer = ClassTokenPosEmbed(
+        **{k: v for k, v in kwargs.items() if k in ("class_token", "reg_tokens", "no_embed_class")}
+    )
+    layer.build(grid.shape)
+    assert layer.num_prefix_tokens == reference.num_prefix_tokens
+    assert sorted(load_timm_weights(layer, state).loaded) == sorted(keys)
+    with torch.no_grad():
+        expected = reference._pos_embed(torch.from_numpy(grid).reshape(2, 15, 16)).numpy()
+    ours = keras.ops.convert_to_numpy(layer(grid))
+    np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-6)
 
 
 INTERMEDIATES = {
@@ -137,3 +175,140 @@ def test_forward_intermediates_match_timm(loaded, reference, images, kwargs):
         if want.ndim == 4:
             want = want.transpose(0, 2, 3, 1)  # NCHW -> NHWC
         assert_close_to_timm(keras.ops.convert_to_numpy(got), want, "intermediate")
+
+
+# ------------------------------------------------------------------------------------------------
+# The architecture table
+
+
+def _timm_constructor_args(name: str) -> dict:
+    """The keyword arguments timm's `name()` gives `_create_vision_transformer` (no model is built)."""
+    module = timm.models.vision_transformer
+    captured = {}
+
+    def capture(variant, pretrained=False, **kwargs):
+        captured.update(kwargs)
+        raise StopIteration
+
+    original = module._create_vision_transformer
+    module._create_vision_transformer = capture
+    try:
+        getattr(module, name)()
+    except StopIteration:
+        pass
+    finally:
+        module._create_vision_transformer = original
+    return captured
+
+
+def test_the_architecture_table_is_timms_constructors():
+    """Every field of every `model_cfgs` entry against what timm's constructor passes (the rest at
+    timm's `VisionTransformer` defaults, which the dataclass's defaults are)."""
+    defaults = VisionTransformerCfg()
+    activations = {None: "gelu", "quick_gelu": "quick_gelu", "gelu_tanh": "gelu_tanh"}
+    for name, cfg in model_cfgs.items():
+        args = _timm_constructor_args(name)
+        norm = args.pop("norm_layer", None)
+        epsilon = norm.keywords["eps"] if norm is not None else 1e-6
+        if norm is not None:
+            assert norm.func is timm.layers.LayerNorm, name
+        assert cfg.epsilon == epsilon, name
+        assert cfg.act_layer == activations[args.pop("act_layer", None)], name
+        for field, value in args.items():
+            assert getattr(cfg, field) == value, f"{name}.{field}"
+        for field in set(VisionTransformerCfg.__dataclass_fields__) - set(args) - {"epsilon", "act_layer"}:
+            assert getattr(cfg, field) == getattr(defaults, field), f"{name}.{field}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Blocks against timm's modules
+
+
+def test_clip_and_siglip_activations_are_timms():
+    x = np.linspace(-6, 6, 97, dtype="float32")
+    t = torch.from_numpy(x)
+    ours = {name: keras.ops.convert_to_numpy(fn(x)) for name, fn in (("quick", quick_gelu), ("tanh", gelu_tanh))}
+    np.testing.assert_allclose(ours["quick"], timm.layers.activations.quick_gelu(t).numpy(), atol=1e-6)
+    np.testing.assert_allclose(ours["tanh"], timm.layers.GELUTanh()(t).numpy(), atol=1e-6)
+    # Both differ from the exact GELU by more than that.
+    exact = torch.nn.functional.gelu(t).numpy()
+    assert min(np.abs(ours["quick"] - exact).max(), np.abs(ours["tanh"] - exact).max()) > 1e-5
+
+
+ATTENTION_POOLS = {
+    "siglip": dict(num_heads=4, mlp_ratio=2.0),
+    "qknorm-2latents-avg-tanh": dict(num_heads=2, mlp_ratio=1.5, qk_norm=True, latent_len=2, pool_type="avg"),
+    "no-bias-latents": dict(num_heads=4, qkv_bias=False, latent_len=3, pool_type=""),
+}
+
+
+@pytest.mark.parametrize("kwargs", ATTENTION_POOLS.values(), ids=ATTENTION_POOLS.keys())
+def test_attention_pool_latent_matches_timm(kwargs):
+    """`AttentionPoolLatent` against timm's (as ViT builds it: its LayerNorm, eps 1e-6), weights perturbed;
+    one weight flipped must fail."""
+    tanh = "tanh" in next(k for k, v in ATTENTION_POOLS.items() if v is kwargs)
+    module = randomized(
+        lambda: timm.layers.AttentionPoolLatent(
+            32, norm_layer=functools.partial(torch.nn.LayerNorm, eps=1e-6),
+            act_layer=timm.layers.GELUTanh if tanh else torch.nn.GELU, **kwargs,
+        )
+    )
+    state = numpy_state(module)
+    x = np.random.default_rng(1).standard_normal((2, 7, 32)).astype("float32")
+    layer = AttentionPoolLatent(epsilon=1e-6, activation=gelu_tanh if tanh else "gelu", **kwargs)
+    layer.build(x.shape)
+    assert sorted(load_timm_weights(layer, state).loaded) == sorted(state)
+    with torch.no_grad():
+        expected = module(torch.from_numpy(x)).numpy()
+    assert_block_close(keras.ops.convert_to_numpy(layer(x)), expected, "attn_pool")
+    load_timm_weights(layer, {"kv.weight": -state["kv.weight"]}, strict=False)
+    with pytest.raises(AssertionError):
+        assert_block_close(keras.ops.convert_to_numpy(layer(x)), expected, "attn_pool flipped")
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_bilinear_pos_embed_resampling_is_timms(align_corners):
+    """FlexiViT's and RADIO's filters resample bilinear without antialias (RADIO v3 base/huge with
+    `align_corners`), as timm's `resample_abs_pos_embed`."""
+    pos_embed = np.random.default_rng(2).standard_normal((1, 1 + 6 * 5, 8)).astype("float32")
+    kwargs = dict(interpolation="bilinear", antialias=False)
+    expected = timm.layers.resample_abs_pos_embed(
+        torch.from_numpy(pos_embed), new_size=(9, 4), old_size=(6, 5), num_prefix_tokens=1,
+        align_corners=align_corners, **kwargs,
+    ).numpy()
+    ours = resample_abs_pos_embed(pos_embed, (9, 4), (6, 5), 1, align_corners=align_corners, **kwargs)
+    np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-5)
+
+
+# ------------------------------------------------------------------------------------------------
+# Register tokens and attention pooling in a whole model: timm's smallest such ViT (test_vit3)
+
+REGISTERS = "test_vit3"
+
+
+@pytest.fixture(scope="module")
+def registers():
+    reference = perturbed_timm_model(REGISTERS)
+    state = timm_state_dict(reference)
+    model = create_model(REGISTERS)
+    assert load_pretrained(model, state).ok
+    return model, reference
+
+
+@pytest.mark.parametrize("kwargs", INTERMEDIATES.values(), ids=INTERMEDIATES.keys())
+def test_forward_intermediates_with_a_register_token_match_timm(registers, kwargs):
+    model, reference = registers
+    images = random_images(2, 160)
+    timm_kwargs = dict(kwargs, output_fmt="NCHW" if kwargs.get("output_fmt", "NHWC") == "NHWC" else "NLC")
+    with torch.no_grad():
+        expected = reference.forward_intermediates(torch.from_numpy(images).permute(0, 3, 1, 2), **timm_kwargs)
+    ours = forward_intermediates(model, images, **kwargs)
+    if not kwargs.get("intermediates_only"):
+        assert_close_to_timm(keras.ops.convert_to_numpy(ours[0]), expected[0].numpy(), "final tokens")
+        ours, expected = ours[1], expected[1]
+    for got, want in zip(ours, expected, strict=True):
+        if kwargs.get("return_prefix_tokens"):
+            assert_close_to_timm(keras.ops.convert_to_numpy(got[1]), want[1].numpy(), "register token")
+            got, want = got[0], want[0]
+        want = want.numpy()
+        assert_close_to_timm(keras.ops.convert_to_numpy(got), want.transpose(0, 2, 3, 1) if want.ndim == 4 else want)
