@@ -6,7 +6,8 @@ file (`--num-classes N` for a new head, as timm's pretrained loading gives one).
 `luximm-keras verify [--backends ...] [--model NAME]`: for each backend, in its own process, build
 every block (or one whole model) beside timm's, load timm's weights, and print the largest error and
 the time per call of both.
-`luximm-keras list-models [PATTERN] [--pretrained]`: the names `convert` and `create_model` know.
+`luximm-keras list-models [PATTERN] [--pretrained] [--coverage]`: the names `convert` and `create_model`
+know, and how many of timm's pretrained checkpoints they cover.
 `luximm-keras predict IMAGE... --model NAME[.TAG] [--checkpoint FILE]`: the top classes of each image.
 """
 
@@ -370,9 +371,11 @@ def _parser() -> argparse.ArgumentParser:
         "list-models", "the model names convert, predict and create_model know",
         "Print the registered architectures matching PATTERN, one a line; with --pretrained, every ARCH.TAG "
         "that has published weights (as timm.list_models(pretrained=True)).",
-        ["", "'vit_*' --pretrained"])
+        ["", "'vit_*' --pretrained", "--coverage"])
     list_parser.add_argument("pattern", nargs="?", default="*", help="shell-style pattern, e.g. 'vit_*' (default: all)")
     list_parser.add_argument("--pretrained", action="store_true", help="list every ARCH.TAG with weights")
+    list_parser.add_argument("--coverage", action="store_true",
+                             help="print how many of timm's pretrained checkpoints load here, per timm model file")
 
     predict_parser = command(
         "predict", "print the top classes of images",
@@ -407,8 +410,12 @@ def main(argv=None) -> int:
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "list-models":
         from luximm_keras.models import list_models
+        from luximm_keras.models._coverage import coverage_table
 
-        print("\n".join(list_models(args.pattern, pretrained=args.pretrained)))
+        if args.coverage:
+            print(coverage_table())
+        else:
+            print("\n".join(list_models(args.pattern, pretrained=args.pretrained)))
         return 0
     if args.command == "convert":
         try:
