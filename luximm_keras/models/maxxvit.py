@@ -1563,8 +1563,7 @@ _timm_cfgs: dict[str, MaxxVitConfig] = {
     ),
 }
 
-# The registered architectures (timm's names: config name + default image size). Not registered:
-# maxvit_rmlp_base_rw_224 / _384 (their logits differ from timm's: open).
+# The registered architectures (timm's names: config name + default image size).
 ARCHITECTURES = (
     "coatnet_pico_rw_224", "coatnet_nano_rw_224", "coatnet_0_rw_224", "coatnet_1_rw_224",
     "coatnet_2_rw_224", "coatnet_3_rw_224",
@@ -1572,6 +1571,7 @@ ARCHITECTURES = (
     "coatnet_rmlp_2_rw_224", "coatnet_rmlp_2_rw_384", "coatnext_nano_rw_224",
     "maxvit_nano_rw_256", "maxvit_tiny_rw_224", "maxvit_rmlp_pico_rw_256", "maxvit_rmlp_nano_rw_256",
     "maxvit_rmlp_tiny_rw_256", "maxvit_rmlp_small_rw_224",
+    "maxvit_rmlp_base_rw_224", "maxvit_rmlp_base_rw_384",
     "maxxvit_rmlp_nano_rw_256", "maxxvit_rmlp_small_rw_256",
     "maxxvitv2_nano_rw_256", "maxxvitv2_rmlp_base_rw_224", "maxxvitv2_rmlp_base_rw_384",
     "maxvit_tiny_tf_224", "maxvit_tiny_tf_384", "maxvit_tiny_tf_512",

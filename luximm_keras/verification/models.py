@@ -8,9 +8,18 @@ import timm
 import numpy as np
 
 
-def perturbed_timm_model(name: str, seed: int = 0, noise: float = 0.02, **kwargs) -> torch.nn.Module:
+def perturbed_timm_model(
+    name: str, seed: int = 0, noise: float = 0.02, calibrate_batch_norms: bool = False, **kwargs
+) -> torch.nn.Module:
     """timm's model with random weights, every parameter and running statistic moved off its
-    initial value, so that zero- and one-initialised tensors (norm scales, GRN, BN statistics) count."""
+    initial value, so that zero- and one-initialised tensors (norm scales, GRN, BN statistics) count.
+
+    With `calibrate_batch_norms`, the BatchNorm running statistics are instead those of one batch of
+    random images (seed `seed + 1`) at the model's input size, as a trained model's fit its data. Deep
+    models whose blocks add a BatchNorm-normalised branch without layer scale (maxvit_rmlp_base_rw)
+    need it: with statistics that do not fit the activations, eval-mode BatchNorm does not normalise,
+    the residual stream grows block by block (to ~1e5 there) and float32 rounding alone moves timm's
+    own logits by more than they are large."""
     torch.manual_seed(seed)
     model = timm.create_model(name, pretrained=False, **kwargs).eval()
     with torch.no_grad():
@@ -21,6 +30,17 @@ def perturbed_timm_model(name: str, seed: int = 0, noise: float = 0.02, **kwargs
                 buffer.copy_(torch.randn_like(buffer) * 0.1)
             elif buffer_name.endswith("running_var"):
                 buffer.copy_(torch.rand_like(buffer) + 0.5)
+        if calibrate_batch_norms:
+            norms = {m: m.momentum for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)}
+            for norm in norms:
+                norm.reset_running_stats()
+                norm.momentum = None  # a cumulative average: after one batch, that batch's statistics
+            size = model.pretrained_cfg.get("input_size", (3, 224, 224))
+            images = random_images(8, size[-1], size[0], seed=seed + 1)
+            model.train()(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous())
+            model.eval()
+            for norm, momentum in norms.items():
+                norm.momentum = momentum
     return model
 
 

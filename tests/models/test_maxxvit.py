@@ -284,8 +284,7 @@ def test_builder_arguments_and_bad_input():
     with pytest.raises(ValueError, match="Unknown model"):
         create_model("coatnet_0_224")  # the paper configuration (expand_first=True) is not ported
     # every architecture of timm's maxxvit.py with pretrained weights, in timm's names and tags
-    # (but maxvit_rmlp_base_rw_*, whose logits do not match timm's yet)
-    expected = {n for n in timm.list_models(module="maxxvit", pretrained=True) if not n.startswith("maxvit_rmlp_base_rw")}
+    expected = set(timm.list_models(module="maxxvit", pretrained=True))
     assert set(list_models(pretrained=True)) >= expected
 
 
