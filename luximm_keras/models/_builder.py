@@ -22,6 +22,7 @@ import keras
 import numpy as np
 
 from luximm_keras._serializable import serializable
+from luximm_keras.initializers import host_initialization
 from luximm_keras.interop import LoadReport, adapt_input_conv, load_timm_weights, read_checkpoint
 from luximm_keras.interop.plan import weight_bindings
 from luximm_keras.layers.helpers import to_pair
@@ -223,7 +224,8 @@ def create_model(
     # read here, not kept in the model's config (which `.keras` files store as JSON).
     weights = fetch_pretrained(cfg.to_dict()) if pretrained else None
     cfg = cfg.replace(state_dict=None)
-    graph = entry.builder(arch, args)
+    with host_initialization():  # no random-number kernel compiled per variable shape (JAX)
+        graph = entry.builder(arch, args)
     if out_indices is None:
         out_indices = entry.feature_out_indices
     model = build_model_with_cfg(arch, graph, cfg, features_only=features_only, out_indices=out_indices)

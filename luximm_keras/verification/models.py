@@ -16,7 +16,7 @@ def perturbed_timm_model(
 
     With `calibrate_batch_norms`, the BatchNorm running statistics are instead those of one batch of
     random images (seed `seed + 1`) at the model's input size, as a trained model's fit its data. Deep
-    models whose blocks add a BatchNorm-normalised branch without layer scale (maxvit_rmlp_base_rw)
+    models whose blocks add a BatchNorm-normalised branch without layer scale (MaxViT-Base and larger)
     need it: with statistics that do not fit the activations, eval-mode BatchNorm does not normalise,
     the residual stream grows block by block (to ~1e5 there) and float32 rounding alone moves timm's
     own logits by more than they are large."""
