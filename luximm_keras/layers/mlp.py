@@ -1,7 +1,7 @@
-"""The MLPs of the transformer and ConvNeXt blocks: `Mlp` (ViT) and `GlobalResponseNormMlp`
-(ConvNeXt-V2).
+"""The MLPs of the transformer and ConvNeXt blocks: `Mlp` (ViT), `ConvMlp` (its 1x1-conv weights:
+ConvNeXt's conv_mlp blocks) and `GlobalResponseNormMlp` (ConvNeXt-V2).
 
-Reference: timm/layers/mlp.py (`Mlp`, `GlobalResponseNormMlp`)
+Reference: timm/layers/mlp.py (`Mlp`, `Mlp(use_conv=True)`, `GlobalResponseNormMlp`)
 """
 
 from __future__ import annotations
@@ -84,6 +84,25 @@ class Mlp(keras.layers.Layer):
             }
         )
         return config
+
+
+@serializable
+class ConvMlp(Mlp):
+    """timm's `Mlp(use_conv=True)`: `fc1`, activation, `fc2` as 1x1 convolutions, computed as `Dense`
+    layers over the channels of a channels-last map (the same products) and loading timm's
+    `(out, in, 1, 1)` conv weights. Arguments as `Mlp`'s.
+
+    Example:
+        >>> ConvMlp(160)(keras.ops.ones((2, 56, 56, 40))).shape
+        (2, 56, 56, 40)
+
+    Reference: timm/layers/mlp.py `Mlp` (`use_conv=True`).
+    """
+
+    timm_mapping = {
+        "fc1/kernel": ("fc1.weight", "conv1x1_to_dense"),
+        "fc2/kernel": ("fc2.weight", "conv1x1_to_dense"),
+    }
 
 
 @serializable

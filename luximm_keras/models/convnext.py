@@ -32,7 +32,7 @@ from luximm_keras.data.constants import (
 from luximm_keras.layers.activations import TIMM_ACTIVATIONS, get_act
 from luximm_keras.layers.drop import DropPath, calculate_drop_path_rates
 from luximm_keras.layers.helpers import make_divisible
-from luximm_keras.layers.mlp import GlobalResponseNormMlp, Mlp
+from luximm_keras.layers.mlp import ConvMlp, GlobalResponseNormMlp, Mlp
 from luximm_keras.layers.norm import LayerNorm2D, RmsNorm2D, SimpleNorm2D
 from luximm_keras.models._builder import BuildArgs, FeatureMap, ModelGraph, model_input, timm_shapes
 from luximm_keras.models._pretrained import generate_default_cfgs
@@ -40,25 +40,6 @@ from luximm_keras.models._registry import register_family
 
 # timm's `norm_layer` names: the norm of NCHW maps (stem, downsample, conv_mlp blocks, head).
 NORM_LAYERS_2D = {"layernorm": LayerNorm2D, "rmsnorm": RmsNorm2D, "simplenorm": SimpleNorm2D}
-
-
-@serializable
-class ConvMlp(Mlp):
-    """timm's `Mlp(use_conv=True)`: `fc1`, activation, `fc2` as 1x1 convolutions, computed as `Dense`
-    layers over the channels of a channels-last map (the same products) and loading timm's
-    `(out, in, 1, 1)` conv weights. Arguments as `Mlp`'s.
-
-    Example:
-        >>> ConvMlp(160)(keras.ops.ones((2, 56, 56, 40))).shape
-        (2, 56, 56, 40)
-
-    Reference: timm/layers/mlp.py `Mlp` (`use_conv=True`).
-    """
-
-    timm_mapping = {
-        "fc1/kernel": ("fc1.weight", "conv1x1_to_dense"),
-        "fc2/kernel": ("fc2.weight", "conv1x1_to_dense"),
-    }
 
 
 @serializable

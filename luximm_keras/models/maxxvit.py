@@ -320,6 +320,16 @@ class Downsample2D(keras.layers.Layer):
 STRIDE_MODES = ("pool", "1x1", "dw")
 
 
+def _block_output_shape(input_shape, filters: int, strides: int, data_format: str) -> tuple:
+    """A conv block's output shape: `filters` channels, the spatial size halved at stride 2."""
+    shape = list(input_shape)
+    for a in helpers.spatial_axes(data_format):
+        if strides == 2 and shape[a] is not None:
+            shape[a] = shape[a] // 2
+    shape[helpers.channel_axis(data_format)] = filters
+    return tuple(shape)
+
+
 @serializable
 class MbConvBlock(keras.layers.Layer):
     """`shortcut(x) + conv3_1x1(se(norm2(conv2_kxk(norm1(conv1_1x1(down(pre_norm(x))))))))`.
@@ -551,12 +561,7 @@ class MbConvBlock(keras.layers.Layer):
         return backend_ops.call_layer(self.drop_path, x, training) + shortcut
 
     def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        for a in helpers.spatial_axes(self.data_format):
-            if self.strides == 2 and shape[a] is not None:
-                shape[a] = shape[a] // 2
-        shape[helpers.channel_axis(self.data_format)] = self.filters
-        return tuple(shape)
+        return _block_output_shape(input_shape, self.filters, self.strides, self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -1241,12 +1246,7 @@ class MaxxVitConvNeXtBlock(keras.layers.Layer):
         return backend_ops.call_layer(self.drop_path, x, training) + shortcut
 
     def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        for a in helpers.spatial_axes(self.data_format):
-            if self.strides == 2 and shape[a] is not None:
-                shape[a] = shape[a] // 2
-        shape[helpers.channel_axis(self.data_format)] = self.filters
-        return tuple(shape)
+        return _block_output_shape(input_shape, self.filters, self.strides, self.data_format)
 
     def get_config(self):
         config = super().get_config()

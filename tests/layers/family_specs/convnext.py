@@ -2,8 +2,9 @@
 
 
 def specs(cf) -> list:
+    from luximm_keras.layers.mlp import ConvMlp
     from luximm_keras.layers.norm import RmsNorm2D, SimpleNorm2D
-    from luximm_keras.models.convnext import ConvMlp, ConvNeXtBlock
+    from luximm_keras.models.convnext import ConvNeXtBlock
 
     S = cf.LayerSpec
     # fmt: off
