@@ -133,6 +133,8 @@ def make_layer(spec: LayerSpec, **overrides) -> keras.layers.Layer:
 def to_numpy(x) -> np.ndarray:
     if BACKEND == "torch" and hasattr(x, "detach"):
         x = x.detach()
+    if keras.ops.is_tensor(x) and keras.backend.standardize_dtype(x.dtype) == "bfloat16":
+        x = keras.ops.cast(x, "float32")  # exact; TensorFlow's 0-d bfloat16 tensors do not convert to numpy
     return np.asarray(keras.ops.convert_to_numpy(x))
 
 

@@ -9,11 +9,11 @@ def specs(cf) -> list:
     # fmt: off
     return [
         S(GammaAct, dict(activation="gelu", gamma=NONLIN_GAMMA["gelu"]), cf.IMG, spatial=False),
-        # DeepMind's form: gain in the activation, TF SAME padding, SE after conv3, strided. (skipinit's
-        # scalar gain is checked against timm in tests/models/test_nfnet.py: under the "bfloat16" policy
-        # TensorFlow's 0-d bfloat16 gradient does not convert to numpy in the conformance helper.)
+        # DeepMind's form: gain in the activation, TF SAME padding, SE after conv3, strided.
         S(NormFreeBlock, dict(filters=32, strides=2, alpha=0.2, beta=0.9, bottle_ratio=0.5, group_size=8, ch_div=8, extra_conv=True, reg=False, attn_layer="se", attn_kwargs={"rd_ratio": 0.5}, activation="gelu", gamma_in_act=True, same_padding=True, drop_path_rate=0.25), cf.IMG, "dm-s2-same-se-drop", spatial=True, drop_rates=("drop_path_rate",)),
         # RegNet form: bottleneck from the input width, SE between conv2 and conv3, gain in the convs.
         S(NormFreeBlock, dict(filters=16, alpha=0.2, bottle_ratio=2.25, group_size=8, ch_div=8, reg=True, attn_layer="se", attn_kwargs={"rd_ratio": 0.5}, activation="silu"), cf.IMG, "reg-s1-se", spatial=True),
+        # skipinit's scalar (0-d) gain, also under the "bfloat16" policy.
+        S(NormFreeBlock, dict(filters=16, alpha=0.2, bottle_ratio=0.5, group_size=8, ch_div=8, skipinit=True, activation="relu"), cf.IMG, "skipinit", spatial=True),
     ]
     # fmt: on
