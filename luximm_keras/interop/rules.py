@@ -39,6 +39,7 @@ KERAS_MAPPINGS: Mapping[type, Mapping[str, tuple[str, str]]] = {
     keras.layers.Conv2D: _CONV,
     keras.layers.DepthwiseConv2D: {"kernel": ("weight", "depthwise_oihw_to_hwcm"), "bias": ("bias", "identity")},
     keras.layers.LayerNormalization: _AFFINE,
+    keras.layers.RMSNormalization: {"scale": ("weight", "identity")},
     keras.layers.GroupNormalization: _AFFINE,
     keras.layers.BatchNormalization: {
         **_AFFINE,

@@ -28,7 +28,7 @@ from luximm_keras.layers.factories import (
 from luximm_keras.layers.grn import GlobalResponseNorm
 from luximm_keras.layers.helpers import make_divisible, se_make_divisible, to_pair
 from luximm_keras.layers.layer_scale import LayerScale, LayerScale2D
-from luximm_keras.layers.mlp import ConvMlp, GlobalResponseNormMlp, Mlp
+from luximm_keras.layers.mlp import ConvMlp, GlobalResponseNormMlp, GluMlp, Mlp, SwiGLU
 from luximm_keras.layers.norm import LayerNorm2D, RmsNorm2D, SimpleNorm2D
 from luximm_keras.layers.norm_act import BatchNormAct2D, GroupNormAct
 from luximm_keras.layers.padding import get_padding, same_padding
@@ -60,6 +60,7 @@ __all__ = [
     "GammaAct",
     "GlobalResponseNorm",
     "GlobalResponseNormMlp",
+    "GluMlp",
     "GroupNormAct",
     "LayerNorm2D",
     "LayerScale",
@@ -76,6 +77,7 @@ __all__ = [
     "SimpleNorm2D",
     "SqueezeExcite",
     "StdConv2D",
+    "SwiGLU",
     "calculate_drop_path_rates",
     "create_attn",
     "drop_path",

@@ -10,6 +10,7 @@ from keras import ops
 
 from luximm_keras import backend_ops
 from luximm_keras._serializable import serializable
+from luximm_keras.layers.norm import token_norm
 
 
 @serializable
@@ -27,7 +28,10 @@ class MultiHeadSelfAttention(keras.layers.Layer):
         qk_norm: layer-normalize queries and keys per head (`q_norm`, `k_norm`), as timm's `qk_norm`.
         attn_drop: dropout on the attention weights (training only).
         proj_drop: dropout after `proj` (training only).
-        epsilon: epsilon of `q_norm`/`k_norm` (ViT's LayerNorm uses 1e-6).
+        epsilon: epsilon of the norms (ViT's LayerNorm uses 1e-6).
+        proj_bias: whether `proj` has a bias (AIMv2's has none).
+        scale_norm: normalize the heads' concatenated output before `proj` (`norm`; BEiT3).
+        norm_layer: the norms' kind by timm's name, `"layernorm"` or `"rmsnorm"`.
 
     Example:
         >>> MultiHeadSelfAttention(192, num_heads=3)(keras.ops.ones((2, 197, 192))).shape
@@ -45,6 +49,9 @@ class MultiHeadSelfAttention(keras.layers.Layer):
         attn_drop: float = 0.0,
         proj_drop: float = 0.0,
         epsilon: float = 1e-6,
+        proj_bias: bool = True,
+        scale_norm: bool = False,
+        norm_layer: str = "layernorm",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -59,15 +66,19 @@ class MultiHeadSelfAttention(keras.layers.Layer):
         self.attn_drop_rate = float(attn_drop)
         self.proj_drop_rate = float(proj_drop)
         self.epsilon = float(epsilon)
+        self.proj_bias = bool(proj_bias)
+        self.scale_norm = bool(scale_norm)
+        self.norm_layer = norm_layer
         self.input_spec = keras.layers.InputSpec(ndim=3, axes={-1: self.dim})
 
         sub = dict(dtype=self.dtype_policy)
         self.qkv = keras.layers.Dense(3 * self.dim, use_bias=self.qkv_bias, name="qkv", **sub)
         if self.qk_norm:
-            self.q_norm = keras.layers.LayerNormalization(epsilon=self.epsilon, name="q_norm", **sub)
-            self.k_norm = keras.layers.LayerNormalization(epsilon=self.epsilon, name="k_norm", **sub)
+            self.q_norm = token_norm(norm_layer, self.epsilon, name="q_norm", **sub)
+            self.k_norm = token_norm(norm_layer, self.epsilon, name="k_norm", **sub)
         self.attn_drop = keras.layers.Dropout(self.attn_drop_rate, name="attn_drop", **sub)
-        self.proj = keras.layers.Dense(self.dim, name="proj", **sub)
+        self.norm = token_norm(norm_layer, self.epsilon, name="norm", **sub) if self.scale_norm else None
+        self.proj = keras.layers.Dense(self.dim, use_bias=self.proj_bias, name="proj", **sub)
         self.proj_drop = keras.layers.Dropout(self.proj_drop_rate, name="proj_drop", **sub)
 
     def build(self, input_shape):
@@ -79,6 +90,8 @@ class MultiHeadSelfAttention(keras.layers.Layer):
         if self.qk_norm:
             self.q_norm.build((None, None, self.num_heads, self.head_dim))
             self.k_norm.build((None, None, self.num_heads, self.head_dim))
+        if self.norm is not None:
+            self.norm.build(input_shape)
         self.proj.build(input_shape)
 
     def call(self, inputs, training=None):
@@ -93,6 +106,8 @@ class MultiHeadSelfAttention(keras.layers.Layer):
             compute_dtype=self.compute_dtype,
         )
         x = ops.reshape(x, (batch, tokens, self.dim))
+        if self.norm is not None:
+            x = self.norm(x)
         return backend_ops.call_layer(self.proj_drop, backend_ops.call_layer(self.proj, x), training)
 
     def compute_output_shape(self, input_shape):
@@ -109,6 +124,9 @@ class MultiHeadSelfAttention(keras.layers.Layer):
                 "attn_drop": self.attn_drop_rate,
                 "proj_drop": self.proj_drop_rate,
                 "epsilon": self.epsilon,
+                "proj_bias": self.proj_bias,
+                "scale_norm": self.scale_norm,
+                "norm_layer": self.norm_layer,
             }
         )
         return config

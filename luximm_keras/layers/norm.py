@@ -195,3 +195,15 @@ class SimpleNorm2D(_UncenteredNorm2D):
         centred = x - ops.mean(x, axis=self.channel_axis, keepdims=True)
         total = ops.sum(ops.square(centred), axis=self.channel_axis, keepdims=True)
         return total / float(self.gamma.shape[0] - 1)
+
+
+# timm's `norm_layer` names for token (last-axis) norms -> Keras' layers.
+TOKEN_NORMS = {"layernorm": keras.layers.LayerNormalization, "rmsnorm": keras.layers.RMSNormalization}
+
+
+def token_norm(norm_layer: str, epsilon: float, **kwargs) -> keras.layers.Layer:
+    """A norm over the last axis by timm's name: `"layernorm"` (`LayerNorm`, weight and bias) or
+    `"rmsnorm"` (`RmsNorm`: `x / sqrt(mean(x^2) + eps) * weight`, no bias), as Keras' own layers."""
+    if norm_layer not in TOKEN_NORMS:
+        raise ValueError(f"`norm_layer` must be one of {sorted(TOKEN_NORMS)}, got {norm_layer!r}.")
+    return TOKEN_NORMS[norm_layer](epsilon=epsilon, **kwargs)

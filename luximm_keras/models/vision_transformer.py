@@ -38,12 +38,22 @@ from luximm_keras.layers.attention_pool import AttentionPoolLatent
 from luximm_keras.layers.drop import DropPath, calculate_drop_path_rates
 from luximm_keras.layers.layer_scale import LayerScale
 from luximm_keras.layers.activations import get_act
-from luximm_keras.layers.mlp import Mlp
+from luximm_keras.layers.mlp import GluMlp, Mlp, SwiGLU
+from luximm_keras.layers.norm import token_norm
 from luximm_keras.layers.patch_embed import PatchEmbed
 from luximm_keras.layers.pos_embed import resample_abs_pos_embed
 from luximm_keras.models._builder import BuildArgs, FeatureMap, ModelGraph, feature_take_indices, model_input
 from luximm_keras.models._pretrained import generate_default_cfgs
 from luximm_keras.models._registry import register_family
+
+
+# timm's `mlp_layer` choices in its ViT constructors, by name (timm's SwiGLUPacked is GluMlp gating
+# its first half).
+MLP_LAYERS = {
+    "mlp": Mlp,
+    "swiglu_packed": functools.partial(GluMlp, gate_last=False),
+    "swiglu": SwiGLU,
+}
 
 
 @serializable
@@ -64,6 +74,12 @@ class ViTBlock(keras.layers.Layer):
         drop_path_rate: stochastic-depth rate of both branches.
         proj_drop, attn_drop: dropout rates of the projections and attention weights.
         activation: the MLP activation (exact GELU).
+        norm_layer: the block's norms by timm's name: `"layernorm"` or `"rmsnorm"` (AIMv2).
+        mlp_layer: `"mlp"` (timm's `Mlp`), `"swiglu_packed"` (`GluMlp` gating its first half: DINOv2's
+            giant) or `"swiglu"` (`SwiGLU`: AIMv2); the gated ones' `fc1` width is `dim * mlp_ratio`.
+        proj_bias: whether the attention's `proj` and the MLP's layers have biases.
+        scale_attn_norm, scale_mlp_norm: BEiT3's extra norms, of the attention output before `proj`
+            and of the MLP's hidden features before `fc2`.
 
     Example:
         >>> ViTBlock(192, num_heads=3)(keras.ops.ones((2, 197, 192))).shape
@@ -85,9 +101,16 @@ class ViTBlock(keras.layers.Layer):
         proj_drop: float = 0.0,
         attn_drop: float = 0.0,
         activation="gelu",
+        norm_layer: str = "layernorm",
+        mlp_layer: str = "mlp",
+        proj_bias: bool = True,
+        scale_attn_norm: bool = False,
+        scale_mlp_norm: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if mlp_layer not in MLP_LAYERS:
+            raise ValueError(f"`mlp_layer` must be one of {sorted(MLP_LAYERS)}, got {mlp_layer!r}.")
         self.dim = int(dim)
         self.num_heads = int(num_heads)
         self.mlp_ratio = float(mlp_ratio)
@@ -99,10 +122,15 @@ class ViTBlock(keras.layers.Layer):
         self.proj_drop_rate = float(proj_drop)
         self.attn_drop_rate = float(attn_drop)
         self.activation = keras.activations.get(activation)
+        self.norm_layer = norm_layer
+        self.mlp_layer = mlp_layer
+        self.proj_bias = bool(proj_bias)
+        self.scale_attn_norm = bool(scale_attn_norm)
+        self.scale_mlp_norm = bool(scale_mlp_norm)
         self.input_spec = keras.layers.InputSpec(ndim=3, axes={-1: self.dim})
 
         sub = dict(dtype=self.dtype_policy)
-        self.norm1 = keras.layers.LayerNormalization(epsilon=self.epsilon, name="norm1", **sub)
+        self.norm1 = token_norm(norm_layer, self.epsilon, name="norm1", **sub)
         self.attn = MultiHeadSelfAttention(
             self.dim,
             num_heads=self.num_heads,
@@ -111,14 +139,20 @@ class ViTBlock(keras.layers.Layer):
             attn_drop=self.attn_drop_rate,
             proj_drop=self.proj_drop_rate,
             epsilon=self.epsilon,
+            proj_bias=self.proj_bias,
+            scale_norm=self.scale_attn_norm,
+            norm_layer=norm_layer,
             name="attn",
             **sub,
         )
-        self.norm2 = keras.layers.LayerNormalization(epsilon=self.epsilon, name="norm2", **sub)
-        self.mlp = Mlp(
+        self.norm2 = token_norm(norm_layer, self.epsilon, name="norm2", **sub)
+        self.mlp = MLP_LAYERS[mlp_layer](
             int(self.dim * self.mlp_ratio),
             activation=self.activation,
+            use_bias=self.proj_bias,
             drop=self.proj_drop_rate,
+            norm_layer=norm_layer if self.scale_mlp_norm else None,
+            epsilon=self.epsilon,
             name="mlp",
             **sub,
         )
@@ -167,6 +201,11 @@ class ViTBlock(keras.layers.Layer):
                 "proj_drop": self.proj_drop_rate,
                 "attn_drop": self.attn_drop_rate,
                 "activation": keras.activations.serialize(self.activation),
+                "norm_layer": self.norm_layer,
+                "mlp_layer": self.mlp_layer,
+                "proj_bias": self.proj_bias,
+                "scale_attn_norm": self.scale_attn_norm,
+                "scale_mlp_norm": self.scale_mlp_norm,
             }
         )
         return config
@@ -320,9 +359,12 @@ class VisionTransformerCfg:
     """The arguments timm's constructors give `VisionTransformer` (and DeiT's
     `VisionTransformerDistilled`); the rest are timm's defaults.
 
-    `epsilon` is the LayerNorms' (timm's `norm_layer`: 1e-6, CLIP's 1e-5), `act_layer` the MLPs'
-    activation by timm's name (`gelu`, `quick_gelu`, `gelu_tanh`), `distilled` DeiT's distillation
-    token and second head. `dynamic_img_size` is recorded, not used: the Keras graph is built for one
+    `epsilon` is the norms' (timm's `norm_layer`: 1e-6, CLIP's 1e-5), `norm_layer` their kind
+    (`layernorm`, or AIMv2's `rmsnorm`), `embed_norm` a norm of that kind after the patch embedding
+    (timm's `embed_norm_layer`), `act_layer` the MLPs' activation by timm's name (`gelu`,
+    `quick_gelu`, `gelu_tanh`, `silu`), `mlp_layer` the MLP (see `MLP_LAYERS`), `proj_bias` the
+    biases of the attention's `proj` and the MLP, `scale_attn_norm`/`scale_mlp_norm` BEiT3's extra
+    norms, `distilled` DeiT's distillation token and second head. `dynamic_img_size` is recorded, not used: the Keras graph is built for one
     image size, and another size gets position embeddings resampled at load (`checkpoint_filter_fn`),
     the resampling timm's dynamic models do at each call.
     """
@@ -345,6 +387,12 @@ class VisionTransformerCfg:
     pool_include_prefix: bool = False
     epsilon: float = 1e-6
     act_layer: str = "gelu"
+    norm_layer: str = "layernorm"
+    embed_norm: bool = False
+    mlp_layer: str = "mlp"
+    proj_bias: bool = True
+    scale_attn_norm: bool = False
+    scale_mlp_norm: bool = False
     img_size: int | None = None
     dynamic_img_size: bool = False
     distilled: bool = False
@@ -359,10 +407,69 @@ class VisionTransformerCfg:
 
 
 # timm's `vit_*` (and other) constructors' arguments, architectures in alphabetical order. Not ported
-# (blocks not in the package): aimv2_* (RmsNorm, SwiGLU, no proj bias), beit3_* (scaled attention and
-# MLP norms), vit_base_patch16_rpn_224 (ResPostBlock), vit_dlittle/dwee (differential attention),
-# vit_pwee/dpwee (parallel scaling blocks), vit_giant_patch14_dinov2/_reg4_dinov2/_reg1_tipsv2 (GluMlp).
+# (blocks not in the package): vit_base_patch16_rpn_224 (ResPostBlock), vit_dlittle/dwee (differential
+# attention), vit_pwee/dpwee (parallel scaling blocks).
+# AIMv2's blocks: RmsNorm everywhere (after the patch embedding too), SwiGLU, no projection biases.
+_AIMV2 = dict(
+    proj_bias=False, act_layer='silu', norm_layer='rmsnorm', epsilon=1e-5, embed_norm=True, mlp_layer='swiglu',
+)
 model_cfgs: dict[str, VisionTransformerCfg] = {
+    "aimv2_1b_patch14_224": VisionTransformerCfg(
+        patch_size=14, embed_dim=2048, depth=24, num_heads=16, class_token=False, fc_norm=False,
+        mlp_ratio=2.75, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "aimv2_1b_patch14_336": VisionTransformerCfg(
+        patch_size=14, embed_dim=2048, depth=24, num_heads=16, class_token=False, fc_norm=False,
+        mlp_ratio=2.75, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "aimv2_1b_patch14_448": VisionTransformerCfg(
+        patch_size=14, embed_dim=2048, depth=24, num_heads=16, class_token=False, fc_norm=False,
+        mlp_ratio=2.75, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "aimv2_3b_patch14_224": VisionTransformerCfg(
+        patch_size=14, embed_dim=3072, depth=24, num_heads=24, class_token=False, fc_norm=False,
+        mlp_ratio=2.6667, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "aimv2_3b_patch14_336": VisionTransformerCfg(
+        patch_size=14, embed_dim=3072, depth=24, num_heads=24, class_token=False, fc_norm=False,
+        mlp_ratio=2.6667, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "aimv2_3b_patch14_448": VisionTransformerCfg(
+        patch_size=14, embed_dim=3072, depth=24, num_heads=24, class_token=False, fc_norm=False,
+        mlp_ratio=2.6667, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "aimv2_huge_patch14_224": VisionTransformerCfg(
+        patch_size=14, embed_dim=1536, depth=24, num_heads=12, class_token=False, fc_norm=False,
+        mlp_ratio=2.6667, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "aimv2_huge_patch14_336": VisionTransformerCfg(
+        patch_size=14, embed_dim=1536, depth=24, num_heads=12, class_token=False, fc_norm=False,
+        mlp_ratio=2.6667, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "aimv2_huge_patch14_448": VisionTransformerCfg(
+        patch_size=14, embed_dim=1536, depth=24, num_heads=12, class_token=False, fc_norm=False,
+        mlp_ratio=2.6667, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "aimv2_large_patch14_224": VisionTransformerCfg(
+        patch_size=14, embed_dim=1024, depth=24, num_heads=8, class_token=False, fc_norm=False,
+        mlp_ratio=2.75, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "aimv2_large_patch14_336": VisionTransformerCfg(
+        patch_size=14, embed_dim=1024, depth=24, num_heads=8, class_token=False, fc_norm=False,
+        mlp_ratio=2.75, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "aimv2_large_patch14_448": VisionTransformerCfg(
+        patch_size=14, embed_dim=1024, depth=24, num_heads=8, class_token=False, fc_norm=False,
+        mlp_ratio=2.75, global_pool='avg', qkv_bias=False, **_AIMV2,
+    ),
+    "beit3_base_patch16_224": VisionTransformerCfg(
+        patch_size=16, embed_dim=768, depth=12, num_heads=12, mlp_ratio=4, scale_attn_norm=True,
+        scale_mlp_norm=True, class_token=True, global_pool='avg', epsilon=1e-5,
+    ),
+    "beit3_large_patch16_224": VisionTransformerCfg(
+        patch_size=16, embed_dim=1024, depth=24, num_heads=16, mlp_ratio=4, scale_attn_norm=True,
+        scale_mlp_norm=True, class_token=True, global_pool='avg', epsilon=1e-5,
+    ),
     "eva_large_patch14_196": VisionTransformerCfg(
         patch_size=14, embed_dim=1024, depth=24, num_heads=16, global_pool='avg',
     ),
@@ -477,6 +584,18 @@ model_cfgs: dict[str, VisionTransformerCfg] = {
     ),
     "vit_betwixt_patch32_clip_224": VisionTransformerCfg(
         patch_size=32, embed_dim=640, depth=12, num_heads=10, pre_norm=True, epsilon=1e-05,
+    ),
+    "vit_giant_patch14_dinov2": VisionTransformerCfg(
+        patch_size=14, embed_dim=1536, depth=40, num_heads=24, init_values=1e-5, mlp_ratio=2.66667 * 2,
+        mlp_layer='swiglu_packed', act_layer='silu',
+    ),
+    "vit_giant_patch14_reg1_tipsv2": VisionTransformerCfg(
+        patch_size=14, embed_dim=1536, depth=40, num_heads=24, init_values=1.0, mlp_ratio=2.66667 * 2,
+        mlp_layer='swiglu_packed', act_layer='silu', reg_tokens=1, no_embed_class=True,
+    ),
+    "vit_giant_patch14_reg4_dinov2": VisionTransformerCfg(
+        patch_size=14, embed_dim=1536, depth=40, num_heads=24, init_values=1e-5, mlp_ratio=2.66667 * 2,
+        mlp_layer='swiglu_packed', act_layer='silu', reg_tokens=4, no_embed_class=True,
     ),
     "vit_giant_patch14_clip_224": VisionTransformerCfg(
         patch_size=14, embed_dim=1408, mlp_ratio=4.363636363636363, depth=40, num_heads=16, pre_norm=True,
@@ -1812,6 +1931,111 @@ default_cfgs = {
         mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, input_size=(3, 512, 512), crop_pct=1.0,
         num_classes=0,
     ),
+    "vit_giant_patch14_dinov2.lvd142m": _cfg(
+        url='https://dl.fbaipublicfiles.com/dinov2/dinov2_vitg14/dinov2_vitg14_pretrain.pth',
+        hf_hub_id='timm/',
+        license='apache-2.0',
+        mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, num_classes=0,
+        input_size=(3, 518, 518), crop_pct=1.0),
+    "vit_giant_patch14_reg4_dinov2.lvd142m": _cfg(
+        url='https://dl.fbaipublicfiles.com/dinov2/dinov2_vitg14/dinov2_vitg14_reg4_pretrain.pth',
+        hf_hub_id='timm/',
+        license='apache-2.0',
+        mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, num_classes=0,
+        input_size=(3, 518, 518), crop_pct=1.0),
+    "vit_giant_patch14_reg1_tipsv2.webli": _cfg(
+        hf_hub_id='timm/',
+        license='apache-2.0',
+        mean=(0., 0., 0.), std=(1., 1., 1.), num_classes=0,
+        input_size=(3, 448, 448), crop_pct=1.0),
+    "aimv2_large_patch14_224.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        crop_pct=1.0, num_classes=0),
+    "aimv2_large_patch14_224.apple_pt_dist": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        crop_pct=1.0, num_classes=0),
+    "aimv2_huge_patch14_224.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        crop_pct=1.0, num_classes=0),
+    "aimv2_1b_patch14_224.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        crop_pct=1.0, num_classes=0),
+    "aimv2_3b_patch14_224.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        crop_pct=1.0, num_classes=0),
+    "aimv2_large_patch14_336.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        input_size=(3, 336, 336), crop_pct=1.0, num_classes=0),
+    "aimv2_large_patch14_336.apple_pt_dist": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        input_size=(3, 336, 336), crop_pct=1.0, num_classes=0),
+    "aimv2_huge_patch14_336.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        input_size=(3, 336, 336), crop_pct=1.0, num_classes=0),
+    "aimv2_1b_patch14_336.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        input_size=(3, 336, 336), crop_pct=1.0, num_classes=0),
+    "aimv2_3b_patch14_336.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        input_size=(3, 336, 336), crop_pct=1.0, num_classes=0),
+    "aimv2_large_patch14_448.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        input_size=(3, 448, 448), crop_pct=1.0, num_classes=0),
+    "aimv2_huge_patch14_448.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        input_size=(3, 448, 448), crop_pct=1.0, num_classes=0),
+    "aimv2_1b_patch14_448.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        input_size=(3, 448, 448), crop_pct=1.0, num_classes=0),
+    "aimv2_3b_patch14_448.apple_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=OPENAI_CLIP_MEAN, std=OPENAI_CLIP_STD, license='apple-ascl',
+        input_size=(3, 448, 448), crop_pct=1.0, num_classes=0),
+    "beit3_base_patch16_224.in22k_ft_in1k": _cfg(
+        hf_hub_id='timm/',
+        mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, crop_pct=1.0),
+    "beit3_base_patch16_224.indomain_in22k_ft_in1k": _cfg(
+        hf_hub_id='timm/',
+        mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, crop_pct=1.0),
+    "beit3_large_patch16_224.in22k_ft_in1k": _cfg(
+        hf_hub_id='timm/',
+        mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, crop_pct=1.0),
+    "beit3_large_patch16_224.indomain_in22k_ft_in1k": _cfg(
+        hf_hub_id='timm/',
+        mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, crop_pct=1.0),
+    "beit3_base_patch16_224.pt": _cfg(
+        hf_hub_id='timm/',
+        mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, crop_pct=1.0,
+        num_classes=0,
+    ),
+    "beit3_base_patch16_224.indomain_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, crop_pct=1.0,
+        num_classes=0,
+    ),
+    "beit3_large_patch16_224.pt": _cfg(
+        hf_hub_id='timm/',
+        mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, crop_pct=1.0,
+        num_classes=0,
+    ),
+    "beit3_large_patch16_224.indomain_pt": _cfg(
+        hf_hub_id='timm/',
+        mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, crop_pct=1.0,
+        num_classes=0,
+    ),
 }
 # As timm: the OpenAI CLIP weights also serve the `_clip_quickgelu_` architectures, named by their notes.
 for _name in [n for n, c in default_cfgs.items() if c.get("notes", ()) and "quickgelu" in c["notes"][0]]:
@@ -1843,23 +2067,26 @@ def build_vision_transformer(cfg: VisionTransformerCfg, variant: str, args: Buil
     x = PatchEmbed(
         cfg.embed_dim, patch_size=cfg.patch_size, use_bias=not cfg.pre_norm, flatten=False, name="patch_embed"
     )(inputs)
+    if cfg.embed_norm:
+        x = token_norm(cfg.norm_layer, eps, name="patch_embed__norm")(x)
     x = ClassTokenPosEmbed(
         class_token=cfg.class_token, no_embed_class=cfg.no_embed_class, reg_tokens=cfg.reg_tokens,
         dist_token=cfg.distilled, name="pos_embed",
     )(x)
     if cfg.pre_norm:
-        x = keras.layers.LayerNormalization(epsilon=eps, name="norm_pre")(x)
+        x = token_norm(cfg.norm_layer, eps, name="norm_pre")(x)
     features = []
     for i, rate in enumerate(calculate_drop_path_rates(args.drop_path_rate, cfg.depth)):
         x = ViTBlock(
             cfg.embed_dim, cfg.num_heads, mlp_ratio=cfg.mlp_ratio, qkv_bias=cfg.qkv_bias, qk_norm=cfg.qk_norm,
             epsilon=eps, init_values=cfg.init_values, drop_path_rate=rate, activation=activation,
-            name=f"blocks__{i}",
+            norm_layer=cfg.norm_layer, mlp_layer=cfg.mlp_layer, proj_bias=cfg.proj_bias,
+            scale_attn_norm=cfg.scale_attn_norm, scale_mlp_norm=cfg.scale_mlp_norm, name=f"blocks__{i}",
         )(x)
         patch_tokens = ops.reshape(x[:, num_prefix:], (-1, *grid, cfg.embed_dim))
         features.append(FeatureMap(patch_tokens, cfg.embed_dim, cfg.patch_size, f"blocks.{i}"))
     if cfg.final_norm and not cfg.use_fc_norm:
-        x = keras.layers.LayerNormalization(epsilon=eps, name="norm")(x)
+        x = token_norm(cfg.norm_layer, eps, name="norm")(x)
 
     if cfg.distilled:
         # DeiT: the class and distillation tokens through their own heads, averaged at inference.
@@ -1881,7 +2108,7 @@ def build_vision_transformer(cfg: VisionTransformerCfg, variant: str, args: Buil
     else:
         raise ValueError(f"{variant}: global_pool={cfg.global_pool!r} is not supported.")
     if cfg.final_norm and cfg.use_fc_norm:
-        x = keras.layers.LayerNormalization(epsilon=eps, name="fc_norm")(x)
+        x = token_norm(cfg.norm_layer, eps, name="fc_norm")(x)
     if args.num_classes:
         x = keras.layers.Dense(args.num_classes, name="head")(x)
     return ModelGraph(inputs, x, features)

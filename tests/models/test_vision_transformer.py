@@ -6,6 +6,7 @@ attention pooling and CLIP's activations against timm's modules, and `forward_in
 timm's (with a class token, and with a register token and attention pooling).
 """
 
+import dataclasses
 import functools
 import re
 
@@ -21,9 +22,11 @@ from luximm_keras.layers.attention_pool import AttentionPoolLatent
 from luximm_keras.layers.activations import gelu_tanh, quick_gelu
 from luximm_keras.layers.pos_embed import resample_abs_pos_embed
 from luximm_keras.models import create_model, list_models, load_pretrained, model_entry
+from luximm_keras.models._builder import BuildArgs
 from luximm_keras.models.vision_transformer import (
     ClassTokenPosEmbed,
     ViTBlock,
+    build_vision_transformer,
     checkpoint_filter_fn,
     forward_intermediates,
     VisionTransformerCfg,
@@ -205,23 +208,98 @@ def test_the_architecture_table_is_timms_constructors():
     """Every field of every `model_cfgs` entry against what timm's constructor passes (the rest at
     timm's `VisionTransformer` defaults, which the dataclass's defaults are)."""
     defaults = VisionTransformerCfg()
-    activations = {None: "gelu", "quick_gelu": "quick_gelu", "gelu_tanh": "gelu_tanh"}
+    activations = {
+        None: "gelu", "quick_gelu": "quick_gelu", "gelu_tanh": "gelu_tanh", "silu": "silu", torch.nn.SiLU: "silu"
+    }
+    norms = {timm.layers.LayerNorm: "layernorm", timm.layers.RmsNorm: "rmsnorm"}
+    mlps = {timm.layers.SwiGLU: "swiglu", timm.layers.SwiGLUPacked: "swiglu_packed"}
+    translated = {"epsilon", "act_layer", "norm_layer", "embed_norm", "mlp_layer"}
     for name, cfg in model_cfgs.items():
         args = _timm_constructor_args(name)
         norm = args.pop("norm_layer", None)
+        embed_norm = args.pop("embed_norm_layer", None)
         epsilon = norm.keywords["eps"] if norm is not None else 1e-6
-        if norm is not None:
-            assert norm.func is timm.layers.LayerNorm, name
+        assert cfg.norm_layer == (norms[norm.func] if norm is not None else "layernorm"), name
+        assert cfg.embed_norm == (embed_norm is not None), name
+        if embed_norm is not None:  # timm's embedding norm is the blocks' kind, with their epsilon
+            assert (embed_norm.func, embed_norm.keywords) == (norm.func, norm.keywords), name
         assert cfg.epsilon == epsilon, name
         assert cfg.act_layer == activations[args.pop("act_layer", None)], name
+        assert cfg.mlp_layer == mlps.get(args.pop("mlp_layer", None), "mlp"), name
         for field, value in args.items():
             assert getattr(cfg, field) == value, f"{name}.{field}"
-        for field in set(VisionTransformerCfg.__dataclass_fields__) - set(args) - {"epsilon", "act_layer"}:
+        for field in set(VisionTransformerCfg.__dataclass_fields__) - set(args) - translated:
             assert getattr(cfg, field) == getattr(defaults, field), f"{name}.{field}"
 
 
 # ------------------------------------------------------------------------------------------------
 # Blocks against timm's modules
+
+
+# timm's Block options beyond ViT-B's, as each architecture group sets them, and our ViTBlock's.
+BLOCK_VARIANTS = {
+    "aimv2": (
+        dict(qkv_bias=False, proj_bias=False, act_layer=torch.nn.SiLU, mlp_ratio=2.75,
+             norm_layer=functools.partial(timm.layers.RmsNorm, eps=1e-5), mlp_layer=timm.layers.SwiGLU),
+        dict(qkv_bias=False, proj_bias=False, activation="silu", mlp_ratio=2.75, norm_layer="rmsnorm",
+             epsilon=1e-5, mlp_layer="swiglu"),
+    ),
+    "beit3": (
+        dict(qkv_bias=True, scale_attn_norm=True, scale_mlp_norm=True,
+             norm_layer=functools.partial(timm.layers.LayerNorm, eps=1e-5)),
+        dict(scale_attn_norm=True, scale_mlp_norm=True, epsilon=1e-5),
+    ),
+    "dinov2-giant": (
+        dict(qkv_bias=True, init_values=1e-5, mlp_ratio=2.66667 * 2, mlp_layer=timm.layers.SwiGLUPacked,
+             act_layer=torch.nn.SiLU, norm_layer=functools.partial(timm.layers.LayerNorm, eps=1e-6)),
+        dict(init_values=1e-5, mlp_ratio=2.66667 * 2, mlp_layer="swiglu_packed", activation="silu"),
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", BLOCK_VARIANTS)
+def test_block_variants_match_timm(variant):
+    """`ViTBlock` with RmsNorm and SwiGLU without projection biases (AIMv2), BEiT3's extra attention
+    and MLP norms, and the packed SwiGLU (DINOv2's giant) against timm's `Block`."""
+    timm_kwargs, our_kwargs = BLOCK_VARIANTS[variant]
+    torch.manual_seed(0)
+    reference = timm.models.vision_transformer.Block(48, num_heads=4, **timm_kwargs).eval()
+    with torch.no_grad():
+        for param in reference.parameters():
+            param.add_(torch.randn_like(param) * 0.1)
+    state = {k: v.detach().numpy() for k, v in reference.state_dict().items()}
+    block = ViTBlock(48, num_heads=4, **our_kwargs)
+    block.build((None, 10, 48))
+    report = load_timm_weights(block, state)
+    assert report.ok and sorted(report.loaded) == sorted(state)
+    tokens = np.random.default_rng(1).standard_normal((2, 10, 48)).astype("float32")
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(tokens)).numpy()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(block(tokens)), expected, rtol=1e-5, atol=1e-5)
+    assert ViTBlock.from_config(block.get_config()).get_config() == block.get_config()
+
+
+def test_aimv2_layout_matches_timm_end_to_end():
+    """The whole AIMv2 graph (RmsNorm after the patch embedding, RmsNorm blocks with SwiGLU, the final
+    RmsNorm, average pooling without a class token) at a small width against timm's
+    `VisionTransformer` built with the same arguments as timm's `aimv2_*` constructors."""
+    args = dict(patch_size=8, embed_dim=32, depth=2, num_heads=2, mlp_ratio=2.75)
+    timm_args = {**_timm_constructor_args("aimv2_large_patch14_224"), **args}
+    torch.manual_seed(0)
+    reference = timm.models.vision_transformer.VisionTransformer(img_size=32, num_classes=5, **timm_args).eval()
+    with torch.no_grad():
+        for param in reference.parameters():
+            param.add_(torch.randn_like(param) * 0.1)
+    state = {k: v.detach().numpy() for k, v in reference.state_dict().items()}
+    cfg = dataclasses.replace(model_cfgs["aimv2_large_patch14_224"], **args)
+    graph = build_vision_transformer(cfg, "aimv2-small", BuildArgs(num_classes=5, in_chans=3, img_size=(32, 32)))
+    model = keras.Model(graph.inputs, graph.outputs)
+    report = load_timm_weights(model, state)
+    assert report.ok and sorted(report.loaded) == sorted(state)
+    images = np.random.default_rng(2).standard_normal((2, 32, 32, 3)).astype("float32")
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(images).permute(0, 3, 1, 2)).numpy()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(images)), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_clip_and_siglip_activations_are_timms():

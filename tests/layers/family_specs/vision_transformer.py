@@ -1,10 +1,12 @@
 """Conformance specs of the vision_transformer family's blocks and the timm layers it brought (see README.md):
-SigLIP's attention pooling, the prefix tokens of register and distilled ViTs, CLIP's activation in the block."""
+SigLIP's attention pooling, the prefix tokens of register and distilled ViTs, CLIP's activation in the block,
+AIMv2's, BEiT3's and DINOv2-giant's blocks and their gated MLPs."""
 
 
 def specs(cf) -> list:
     from luximm_keras.layers.attention_pool import AttentionPoolLatent
     from luximm_keras.layers.activations import gelu_tanh, quick_gelu
+    from luximm_keras.layers.mlp import GluMlp, SwiGLU
     from luximm_keras.models.vision_transformer import ClassTokenPosEmbed, ViTBlock
 
     S = cf.LayerSpec
@@ -18,5 +20,11 @@ def specs(cf) -> list:
         S(ClassTokenPosEmbed, dict(class_token=False, reg_tokens=4, no_embed_class=True), cf.WINDOW, "reg4-no-embed-class", fixed_size=True, stack=False),
         S(ClassTokenPosEmbed, dict(dist_token=True), cf.WINDOW, "distilled", fixed_size=True, stack=False),
         S(ViTBlock, dict(dim=32, num_heads=4, mlp_ratio=2.0, qkv_bias=False, activation=quick_gelu, epsilon=1e-5), cf.TOKENS, "quick-gelu"),
+        S(ViTBlock, dict(dim=32, num_heads=4, mlp_ratio=2.75, qkv_bias=False, proj_bias=False, activation="silu", norm_layer="rmsnorm", epsilon=1e-5, mlp_layer="swiglu"), cf.TOKENS, "aimv2"),
+        S(ViTBlock, dict(dim=32, num_heads=4, scale_attn_norm=True, scale_mlp_norm=True, epsilon=1e-5, drop_path_rate=0.25), cf.TOKENS, "beit3-drop", drop_rates=("drop_path_rate",)),
+        S(ViTBlock, dict(dim=32, num_heads=4, mlp_ratio=2.0, init_values=1e-5, mlp_layer="swiglu_packed", activation="silu"), cf.TOKENS, "swiglu-packed"),
+        S(GluMlp, dict(hidden_features=32, drop=0.2), cf.TOKENS, drop_rates=("drop",)),
+        S(GluMlp, dict(hidden_features=32, out_features=8, activation="silu", gate_last=False, use_bias=False, norm_layer="layernorm"), cf.TOKENS, "silu-first-half-norm", stack=False),
+        S(SwiGLU, dict(hidden_features=24, use_bias=False, norm_layer="rmsnorm", epsilon=1e-5, drop=0.2), cf.TOKENS, drop_rates=("drop",)),
     ]
     # fmt: on
