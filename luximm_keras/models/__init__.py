@@ -1,7 +1,7 @@
 """Whole timm models assembled from the blocks: `create_model(name, ...)`, `list_models()`,
 `get_pretrained_cfg(name)`, `load_pretrained(model, checkpoint)`.
 
-One module per timm model file (`vision_transformer`, `convnext`, `resnetv2`, `maxxvit`), each with
+One module per timm model file (`vision_transformer`, `convnext`, `swin_transformer`, ...), each with
 its blocks, architecture table, pretrained configs, builder and checkpoint filter; importing this
 package registers them all.
 """
@@ -26,8 +26,10 @@ from luximm_keras.models import (  # noqa: E402,F401
     deit,
     maxxvit,
     nfnet,
+    regnet,
     resnet,
     resnetv2,
+    swin_transformer,
     vgg,
     vision_transformer,
 )

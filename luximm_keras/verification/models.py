@@ -104,11 +104,16 @@ def timm_features_model(reference: torch.nn.Module, out_indices=None) -> torch.n
     # timm's families flatten their sequential stages where a feature sits inside one (`stages.1`),
     # and not where every feature is a top-level module (ResNet's `layer1`).
     flatten = any("." in info["module"] for info in model.feature_info)
-    return FeatureListNet(model, out_indices=out_indices, flatten_sequential=flatten).eval()
+    # As timm's `build_model_with_cfg`: a model's own `output_fmt` (Swin's NHWC) is its feature net's.
+    output_fmt = getattr(model, "output_fmt", "NCHW")
+    return FeatureListNet(model, out_indices=out_indices, flatten_sequential=flatten, output_fmt=output_fmt).eval()
 
 
 def timm_feature_maps(features_model: torch.nn.Module, images_nhwc: np.ndarray) -> list[np.ndarray]:
-    """timm's feature maps for NHWC images, returned NHWC."""
+    """timm's feature maps for NHWC images, returned NHWC (Swin's feature net gives NHWC already:
+    its `output_fmt`)."""
     with torch.no_grad():
         maps = features_model(torch.from_numpy(images_nhwc).permute(0, 3, 1, 2).contiguous())
+    if getattr(features_model, "output_fmt", "NCHW") == "NHWC":
+        return [m.numpy() for m in maps]
     return [m.permute(0, 2, 3, 1).numpy() for m in maps]

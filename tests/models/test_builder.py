@@ -53,12 +53,14 @@ SMALLEST = {
     "resnet": "resnet10t",
     "nfnet": "test_nfnet",
     "vgg": "vgg11",
+    "swin_transformer": "swin_tiny_patch4_window7_224",
+    "regnet": "regnetx_002",
 }
 FAMILY_OF = {name: model_entry(name).builder.__module__.rsplit(".", 1)[-1] for name in list_models()}
 LARGER = sorted(set(FAMILY_OF) - set(SMALLEST.values()))
 
 
-SECOND_BLOCK = ("blocks.1.", "stages.1.", "layer2.", "features.3.")
+SECOND_BLOCK = ("blocks.1.", "stages.1.", "layer2.", "features.3.", "s2.")
 
 
 def classifiers(name: str) -> tuple[str, ...]:
@@ -227,6 +229,9 @@ def timm_sgd_step(reference: torch.nn.Module, images: np.ndarray, labels: np.nda
     """timm's model after one SGD step (in `dtype`): the loss and the state dict, as float32 values
     for float32 and as float64 for float64."""
     model = copy.deepcopy(reference).to(dtype).train()
+    for module in model.modules():  # the Keras model steps without stochastic depth (Swin's default is 0.1)
+        if isinstance(module, timm.layers.DropPath):
+            module.drop_prob = 0.0
     optimizer = torch.optim.SGD(model.parameters(), lr=SGD_LR)
     x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous().to(dtype)
     loss = torch.nn.functional.cross_entropy(model(x), torch.from_numpy(labels))
