@@ -8,6 +8,7 @@ Each family's smallest variant runs always; every other registered variant is `s
 from __future__ import annotations
 
 import copy
+import gc
 
 import keras
 import numpy as np
@@ -313,10 +314,18 @@ CALIBRATED_BATCH_NORMS = {"maxxvit"}
 @pytest.mark.slow
 @pytest.mark.parametrize("larger", LARGER)
 def test_larger_variants_match_timm(larger):
+    gc.collect()  # the previous variant's models (Keras layers hold reference cycles) before this one's
     meta = timm.create_model(larger, device="meta")
     if sum(p.numel() for p in meta.parameters()) > FORWARD_LIMIT:
         expected = {k: tuple(v.shape) for k, v in meta.state_dict().items() if not k.endswith(IGNORED_KEY_SUFFIXES)}
-        assert timm_shapes(create_model(larger)) == expected
+        # Shapes only: float16 variables halve the memory (AIMv2-3B: 5.4 GB instead of 11; the autouse
+        # fixture restores float32), and the model is collected before the next test builds another.
+        keras.config.set_dtype_policy("float16")
+        model = create_model(larger)
+        shapes = timm_shapes(model)
+        del model
+        gc.collect()
+        assert shapes == expected
         return
     reference = perturbed_timm_model(larger, calibrate_batch_norms=FAMILY_OF[larger] in CALIBRATED_BATCH_NORMS)
     state = timm_state_dict(reference)
