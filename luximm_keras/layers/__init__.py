@@ -34,6 +34,7 @@ from luximm_keras.layers.norm_act import BatchNormAct2D, GroupNormAct
 from luximm_keras.layers.padding import get_padding, same_padding
 from luximm_keras.layers.patch_embed import PatchEmbed
 from luximm_keras.layers.pos_embed import resample_abs_pos_embed
+from luximm_keras.layers.pos_embed_sincos import RotaryEmbeddingCat, apply_rot_embed_cat, build_rotary_pos_embed
 from luximm_keras.layers.pos_embed_rel import (
     RelPosBias,
     RelPosBiasTf,
@@ -73,11 +74,14 @@ __all__ = [
     "RelPosBiasTf",
     "RelPosMlp",
     "RmsNorm2D",
+    "RotaryEmbeddingCat",
     "ScaledStdConv2D",
     "SimpleNorm2D",
     "SqueezeExcite",
     "StdConv2D",
     "SwiGLU",
+    "apply_rot_embed_cat",
+    "build_rotary_pos_embed",
     "calculate_drop_path_rates",
     "create_attn",
     "drop_path",

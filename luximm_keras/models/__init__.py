@@ -24,6 +24,8 @@ from luximm_keras.models._registry import get_pretrained_cfg, list_models, model
 from luximm_keras.models import (  # noqa: E402,F401
     convnext,
     deit,
+    efficientnet,
+    eva,
     maxxvit,
     nfnet,
     regnet,

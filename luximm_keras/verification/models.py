@@ -94,10 +94,11 @@ def timm_features_model(reference: torch.nn.Module, out_indices=None) -> torch.n
     import copy
 
     from timm.models._features import FeatureGetterNet, FeatureListNet
+    from timm.models.eva import Eva
     from timm.models.vision_transformer import VisionTransformer
 
     model = copy.deepcopy(reference)
-    if isinstance(model, VisionTransformer):
+    if isinstance(model, (VisionTransformer, Eva)):
         return FeatureGetterNet(model, out_indices=3 if out_indices is None else out_indices).eval()
     if out_indices is None:
         out_indices = tuple(range(len(model.feature_info)))

@@ -1,0 +1,281 @@
+"""timm's EfficientNet architecture strings decoded in Python, and the stage builder that turns them
+into `_efficientnet_blocks` layers of a functional model.
+
+An architecture is a list of stages, each a list of block strings such as `ir_r2_k3_s2_e6_c24_se0.25`
+(an inverted residual, repeated twice, 3x3 depthwise kernel, stride 2, expansion 6, 24 output
+channels, SE at a quarter of the block's input width). `decode_arch_def` reads them exactly as timm
+does, with the depth multiplier applied per stage (`_scale_stage_depth`), and `round_channels` scales
+the widths as timm's does.
+
+Reference: timm/models/_efficientnet_builder.py
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from copy import deepcopy
+from dataclasses import dataclass
+
+from luximm_keras.layers.helpers import make_divisible
+from luximm_keras.models._builder import FeatureMap
+from luximm_keras.models._efficientnet_blocks import (
+    ConvBnAct,
+    DepthwiseSeparableConv,
+    EdgeResidual,
+    InvertedResidual,
+)
+
+@dataclass
+class EfficientNetFeatureMap(FeatureMap):
+    """A `FeatureMap` with timm's `stage` (EfficientNet's `feature_info` dicts carry it)."""
+
+    stage: int = 0
+
+    def info(self) -> dict:
+        return {**super().info(), "stage": self.stage}
+
+
+# timm's `n` option: the activation a block string can name (its `get_act_layer` names, as Keras').
+_ACTIVATIONS = {"re": "relu", "r6": "relu6", "hs": "hard_swish", "sw": "silu", "mi": "mish"}
+BLOCK_TYPES = ("ir", "ds", "dsa", "er", "cn")  # the block types ported (not uir, mha, mqa, CondConv)
+
+
+def round_channels(channels, multiplier: float = 1.0, divisor: int = 8, channel_min=None, round_limit: float = 0.9):
+    """timm's `round_channels`: `channels * multiplier` made divisible by `divisor` (10% rule at 0.9)."""
+    if not multiplier:
+        return channels
+    return make_divisible(channels * multiplier, divisor, channel_min, round_limit=round_limit)
+
+
+def _parse_ksize(ss: str):
+    if ss.isdigit():
+        return int(ss)
+    return [int(k) for k in ss.split(".")]
+
+
+def _decode_block_str(block_str: str) -> tuple[dict, int]:
+    """timm's `_decode_block_str`: one block string -> (block arguments, repeat count). Activations
+    are Keras names (`"relu"`, `"silu"`, ...) where timm keeps its layer classes."""
+    if not isinstance(block_str, str):
+        raise TypeError(f"a block string is expected, got {block_str!r}")
+    ops = block_str.split("_")
+    block_type, ops = ops[0], ops[1:]
+    options = {}
+    skip = None
+    for op in ops:
+        if op == "noskip":
+            skip = False
+        elif op == "skip":
+            skip = True
+        elif op.startswith("n"):
+            value = _ACTIVATIONS.get(op[1:])
+            if value is None:
+                continue
+            options["n"] = value
+        else:
+            splits = re.split(r"(\d.*)", op)
+            if len(splits) >= 2:
+                key, value = splits[:2]
+                options[key] = value
+
+    act_layer = options.get("n")
+    start_kernel_size = _parse_ksize(options["a"]) if "a" in options else 1
+    end_kernel_size = _parse_ksize(options["p"]) if "p" in options else 1
+    force_in_chs = int(options["fc"]) if "fc" in options else 0
+    num_repeat = int(options["r"])
+
+    block_args = dict(block_type=block_type, out_chs=int(options["c"]), stride=int(options["s"]), act_layer=act_layer)
+    if block_type == "ir":
+        block_args.update(
+            dw_kernel_size=_parse_ksize(options["k"]),
+            exp_kernel_size=start_kernel_size,
+            pw_kernel_size=end_kernel_size,
+            exp_ratio=float(options["e"]),
+            se_ratio=float(options.get("se", 0.0)),
+            noskip=skip is False,
+            s2d=int(options.get("d", 0)) > 0,
+        )
+        if "cc" in options:
+            block_args["num_experts"] = int(options["cc"])
+    elif block_type in ("ds", "dsa"):
+        block_args.update(
+            dw_kernel_size=_parse_ksize(options["k"]),
+            pw_kernel_size=end_kernel_size,
+            se_ratio=float(options.get("se", 0.0)),
+            pw_act=block_type == "dsa",
+            noskip=block_type == "dsa" or skip is False,
+            s2d=int(options.get("d", 0)) > 0,
+        )
+    elif block_type == "er":
+        block_args.update(
+            exp_kernel_size=_parse_ksize(options["k"]),
+            pw_kernel_size=end_kernel_size,
+            exp_ratio=float(options["e"]),
+            force_in_chs=force_in_chs,
+            se_ratio=float(options.get("se", 0.0)),
+            noskip=skip is False,
+        )
+    elif block_type == "cn":
+        block_args.update(kernel_size=int(options["k"]), skip=skip is True)
+    else:
+        raise ValueError(f"block type {block_type!r} is not ported (known: {BLOCK_TYPES}).")
+    if "gs" in options:
+        block_args["group_size"] = int(options["gs"])
+    return block_args, num_repeat
+
+
+def _scale_stage_depth(stack_args, repeats, depth_multiplier: float = 1.0, depth_trunc: str = "ceil") -> list[dict]:
+    """timm's `_scale_stage_depth`: the stage's total repeat count scaled (ceil, or round), then
+    shared out over its block definitions from the last one back."""
+    num_repeat = sum(repeats)
+    if depth_trunc == "round":
+        num_repeat_scaled = max(1, round(num_repeat * depth_multiplier))
+    else:
+        num_repeat_scaled = int(math.ceil(num_repeat * depth_multiplier))
+    repeats_scaled = []
+    for r in repeats[::-1]:
+        rs = max(1, round(r / num_repeat * num_repeat_scaled))
+        repeats_scaled.append(rs)
+        num_repeat -= r
+        num_repeat_scaled -= rs
+    repeats_scaled = repeats_scaled[::-1]
+    sa_scaled = []
+    for ba, rep in zip(stack_args, repeats_scaled):
+        sa_scaled.extend([deepcopy(ba) for _ in range(rep)])
+    return sa_scaled
+
+
+def decode_arch_def(
+    arch_def: Sequence[Sequence[str]],
+    depth_multiplier=1.0,
+    depth_trunc: str = "ceil",
+    experts_multiplier: int = 1,
+    fix_first_last: bool = False,
+    group_size: int | None = None,
+) -> list[list[dict]]:
+    """timm's `decode_arch_def`: stage strings -> per stage, one argument dict per block."""
+    if isinstance(depth_multiplier, tuple):
+        if len(depth_multiplier) != len(arch_def):
+            raise ValueError("one depth multiplier per stage is expected")
+    else:
+        depth_multiplier = (depth_multiplier,) * len(arch_def)
+    arch_args = []
+    for stack_idx, (block_strings, multiplier) in enumerate(zip(arch_def, depth_multiplier)):
+        stack_args, repeats = [], []
+        for block_str in block_strings:
+            ba, rep = _decode_block_str(block_str)
+            if ba.get("num_experts", 0) > 0 and experts_multiplier > 1:
+                ba["num_experts"] *= experts_multiplier
+            if group_size is not None:
+                ba.setdefault("group_size", group_size)
+            stack_args.append(ba)
+            repeats.append(rep)
+        if fix_first_last and (stack_idx == 0 or stack_idx == len(arch_def) - 1):
+            arch_args.append(_scale_stage_depth(stack_args, repeats, 1.0, depth_trunc))
+        else:
+            arch_args.append(_scale_stage_depth(stack_args, repeats, multiplier, depth_trunc))
+    return arch_args
+
+
+def resolve_block_args(
+    model_block_args: list[list[dict]],
+    in_chs: int,
+    round_chs_fn: Callable = round_channels,
+    act_layer: str = "relu",
+    se_from_exp: bool = False,
+    drop_path_rate: float = 0.0,
+) -> list[list[dict]]:
+    """What timm's `EfficientNetBuilder.__call__` and `_make_block` do to the decoded arguments, at
+    output stride 32: a stride only on a stage's first block, the widths rounded, the input width
+    chained, the model's activation where a block names none, the SE ratio turned into a fraction of
+    the SE's own input (timm divides by the expansion unless `se_from_exp`), and the drop-path rate
+    rising linearly from 0 over all blocks. Each dict also gets `in_chs`, `reduction` (the stride
+    after the block) and `feature` (whether timm's `feature_info` takes the stage's output here)."""
+    total = sum(len(stage) for stage in model_block_args)
+    stride = 2
+    index = 0
+    stages = []
+    for stack_idx, stack_args in enumerate(model_block_args):
+        blocks = []
+        for block_idx, source in enumerate(stack_args):
+            ba = deepcopy(source)
+            if ba["stride"] not in (1, 2):
+                raise ValueError(f"stride {ba['stride']} is not 1 or 2")
+            if block_idx >= 1:
+                ba["stride"] = 1
+            if ba.pop("s2d", False):
+                raise ValueError("space-to-depth blocks are not ported")
+            if ba.get("num_experts", 0) or ba.get("group_size"):
+                raise ValueError("CondConv and grouped blocks are not ported")
+            ba.pop("num_experts", None)
+            ba.pop("group_size", None)
+            last_block = block_idx + 1 == len(stack_args)
+            ba["feature"] = last_block and (
+                stack_idx + 1 >= len(model_block_args) or model_block_args[stack_idx + 1][0]["stride"] > 1)
+            stride *= ba["stride"]
+            ba["reduction"] = stride
+            ba["drop_path_rate"] = drop_path_rate * index / total
+            ba["in_chs"] = in_chs
+            ba["out_chs"] = round_chs_fn(ba["out_chs"])
+            if ba.get("force_in_chs"):
+                ba["force_in_chs"] = round_chs_fn(ba["force_in_chs"])
+            if ba["act_layer"] is None:
+                ba["act_layer"] = act_layer
+            se_ratio = ba.pop("se_ratio", None)
+            if se_ratio:
+                if not se_from_exp:
+                    se_ratio /= ba.get("exp_ratio", 1.0)
+                ba["se_ratio"] = se_ratio
+            else:
+                ba["se_ratio"] = 0.0
+            in_chs = ba["out_chs"]
+            blocks.append(ba)
+            index += 1
+        stages.append(blocks)
+    return stages
+
+
+def make_block(ba: dict, padding: str, epsilon: float, name: str, data_format: str = "channels_last"):
+    """The Keras layer of one resolved block dict (timm's `_make_block`)."""
+    common = dict(strides=ba["stride"], padding=padding, activation=ba["act_layer"], epsilon=epsilon,
+                  drop_path_rate=ba["drop_path_rate"], name=name, data_format=data_format)
+    bt = ba["block_type"]
+    if bt == "ir":
+        for key in ("dw_kernel_size", "exp_kernel_size", "pw_kernel_size"):
+            if not isinstance(ba[key], int):
+                raise ValueError("mixed kernel sizes (MixNet's MixedConv) are not ported")
+        return InvertedResidual(ba["out_chs"], dw_kernel_size=ba["dw_kernel_size"], exp_ratio=ba["exp_ratio"],
+                                exp_kernel_size=ba["exp_kernel_size"], pw_kernel_size=ba["pw_kernel_size"],
+                                se_ratio=ba["se_ratio"], noskip=ba["noskip"], **common)
+    if bt in ("ds", "dsa"):
+        if not isinstance(ba["dw_kernel_size"], int):
+            raise ValueError("mixed kernel sizes (MixNet's MixedConv) are not ported")
+        return DepthwiseSeparableConv(ba["out_chs"], dw_kernel_size=ba["dw_kernel_size"],
+                                      pw_kernel_size=ba["pw_kernel_size"], pw_act=ba["pw_act"],
+                                      se_ratio=ba["se_ratio"], noskip=ba["noskip"], **common)
+    if bt == "er":
+        if not isinstance(ba["exp_kernel_size"], int):
+            raise ValueError("mixed kernel sizes are not ported")
+        return EdgeResidual(ba["out_chs"], exp_kernel_size=ba["exp_kernel_size"], exp_ratio=ba["exp_ratio"],
+                            force_in_chs=ba["force_in_chs"], pw_kernel_size=ba["pw_kernel_size"],
+                            se_ratio=ba["se_ratio"], noskip=ba["noskip"], **common)
+    if bt == "cn":
+        return ConvBnAct(ba["out_chs"], kernel_size=ba["kernel_size"], skip=ba["skip"], **common)
+    raise ValueError(f"block type {bt!r} is not ported")
+
+
+def build_stages(x, stages: list[list[dict]], padding: str, epsilon: float, data_format: str = "channels_last"):
+    """Applies every block (named `blocks__{stage}__{block}` as timm's `blocks.i.j`) to `x`; returns
+    the output and the `FeatureMap`s of timm's `feature_info` after the stem (module `blocks.i`)."""
+    features = []
+    for i, stage in enumerate(stages):
+        for j, ba in enumerate(stage):
+            x = make_block(ba, padding, epsilon, f"blocks__{i}__{j}", data_format)(x)
+            if ba["feature"]:
+                features.append(EfficientNetFeatureMap(x, ba["out_chs"], ba["reduction"], f"blocks.{i}", i + 1))
+    return x, features
+
+
+__all__ = ["EfficientNetFeatureMap", "decode_arch_def", "round_channels", "resolve_block_args", "build_stages", "make_block"]
