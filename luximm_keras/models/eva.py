@@ -587,6 +587,9 @@ default_cfgs = generate_default_cfgs({
         hf_hub_id='timm/', num_classes=1024),
     "eva02_enormous_patch14_clip_224.laion2b_plus": _cfg(
         hf_hub_id='timm/', num_classes=1024),
+    "eva02_enormous_patch14_clip_224.pretrain": _cfg(
+        # hf_hub_id='QuanSun/EVA-CLIP', hf_hub_filename='EVA02_E_psz14.pt',
+        num_classes=0),
 })
 
 
