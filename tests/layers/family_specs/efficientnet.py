@@ -23,7 +23,8 @@ def specs(cf) -> list:
         S(InvertedResidual, {"filters": 16, "exp_ratio": 3.0, "activation": "relu6", "drop_path_rate": 0.25}, cf.IMG, "ir-residual-drop", spatial=True, drop_rates=("drop_path_rate",), batch_statistics=True),
         # FusedMBConv.
         S(EdgeResidual, {"filters": 32, "strides": 2, "exp_ratio": 4.0, "activation": "silu"}, cf.IMG, "er-s2", spatial=True, batch_statistics=True),
-        S(EdgeResidual, {"filters": 16, "exp_ratio": 4.0, "se_ratio": 0.0625, "drop_path_rate": 0.25}, cf.IMG, "er-residual-se-drop", spatial=True, drop_rates=("drop_path_rate",), batch_statistics=True),
+        # A 16-unit ReLU SE (a 4-unit one was dead on some random weights: zero SE gradients).
+        S(EdgeResidual, {"filters": 16, "exp_ratio": 4.0, "se_ratio": 0.25, "drop_path_rate": 0.25}, cf.IMG, "er-residual-se-drop", spatial=True, drop_rates=("drop_path_rate",), batch_statistics=True),
         S(ConvBnAct, {"filters": 16, "skip": True, "activation": "silu", "drop_path_rate": 0.25}, cf.IMG, "cn-skip-drop", spatial=True, drop_rates=("drop_path_rate",), batch_statistics=True),
         S(ConvBnAct, {"filters": 24, "strides": 2, "padding": "same"}, cf.IMG, "cn-s2-same", spatial=True, batch_statistics=True),
     ]

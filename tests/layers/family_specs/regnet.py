@@ -6,14 +6,16 @@ def specs(cf) -> list:
 
     S = cf.LayerSpec
     # zero_init_last=False: a zero last-norm scale would zero every gradient of the residual branch.
+    # The SEs are as wide as the input (se_ratio 1.0): a ReLU bottleneck of 2-4 units is dead on random
+    # weights often enough (all of them negative) to zero the SE's gradients now and then.
     # fmt: off
     return [
         # RegNet-X: identity shortcut, grouped 3x3, no SE.
         S(RegNetBottleneck, {"filters": 16, "group_size": 8, "se_ratio": 0.0, "zero_init_last": False}, cf.IMG, "x-identity", spatial=True, batch_statistics=True),
         # RegNet-Y: strided, 1x1 projection shortcut, SE, drop path.
-        S(RegNetBottleneck, {"filters": 32, "strides": 2, "group_size": 8, "se_ratio": 0.25, "zero_init_last": False, "drop_path_rate": 0.25}, cf.IMG, "y-stride2-se-drop", spatial=True, drop_rates=("drop_path_rate",), batch_statistics=True),
+        S(RegNetBottleneck, {"filters": 32, "strides": 2, "group_size": 8, "se_ratio": 1.0, "zero_init_last": False, "drop_path_rate": 0.25}, cf.IMG, "y-stride2-se-drop", spatial=True, drop_rates=("drop_path_rate",), batch_statistics=True),
         # The average-pool shortcut.
-        S(RegNetBottleneck, {"filters": 32, "strides": 2, "group_size": 16, "downsample": "avg", "zero_init_last": False}, cf.IMG, "avg-down", spatial=True, batch_statistics=True),
+        S(RegNetBottleneck, {"filters": 32, "strides": 2, "group_size": 16, "downsample": "avg", "se_ratio": 1.0, "zero_init_last": False}, cf.IMG, "avg-down", spatial=True, batch_statistics=True),
         # RegNet-Z: inverted bottleneck, no shortcut where the shape changes, linear output, SiLU.
         S(RegNetBottleneck, {"filters": 24, "strides": 2, "group_size": 8, "bottle_ratio": 4.0, "downsample": None, "linear_out": True, "activation": "silu"}, cf.IMG, "z-no-shortcut", spatial=True, batch_statistics=True),
         S(RegNetBottleneck, {"filters": 16, "group_size": 8, "bottle_ratio": 4.0, "downsample": None, "linear_out": True, "activation": "silu", "zero_init_last": False}, cf.IMG, "z-identity", spatial=True, batch_statistics=True),
