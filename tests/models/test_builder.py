@@ -313,11 +313,12 @@ def test_one_sgd_step_moves_weights_and_running_statistics_as_pytorchs(name, loa
 # Above this many parameters a forward on this 2-core CPU takes minutes per backend: those variants
 # are checked key for key and shape for shape against timm (their blocks are the smaller ones').
 FORWARD_LIMIT = 300_000_000
-# MaxxViT's blocks add a BatchNorm'd branch without layer scale: in its deep variants (14 blocks in
-# stage 3) random BatchNorm statistics make timm's own float32 logits chaotic (timm's float32 misses
-# its float64 by more than the logits' size; see `perturbed_timm_model`). The family's models take
-# statistics that fit the images, as trained weights have.
-CALIBRATED_BATCH_NORMS = {"maxxvit"}
+# MaxxViT's and EfficientNet's blocks add a BatchNorm'd branch without layer scale: in their deep
+# variants (MaxViT's 14 blocks in stage 3, EfficientNet-V2) random BatchNorm statistics make timm's own
+# float32 logits chaotic (timm's float32 misses its float64 by more than the logits' size; see
+# `perturbed_timm_model`). These families' models take statistics that fit the images, as trained
+# weights have.
+CALIBRATED_BATCH_NORMS = {"maxxvit", "efficientnet"}
 
 
 @pytest.mark.slow

@@ -364,7 +364,10 @@ def test_other_variants_match_timm(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(SLOW_WHOLE_CASES))
 def test_more_variants_match_timm(name):
-    _assert_whole_model_matches(name, SLOW_WHOLE_CASES[name])
+    # BatchNorm statistics fitted to images, as trained weights have: with random ones the deeper
+    # variants are chaotic in timm's own float32 (efficientnetv2_rw_t's logits: 1.6e6, timm's float32
+    # 1.5e6 off its float64; fitted: 0.67 and 1e-6).
+    _assert_whole_model_matches(name, {**SLOW_WHOLE_CASES[name], "calibrate_batch_norms": True})
 
 
 def test_drop_path_rate_rises_linearly_over_all_blocks():
