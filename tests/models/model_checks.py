@@ -117,3 +117,33 @@ def timm_outputs(model: torch.nn.Module, images: torch.Tensor) -> tuple[np.ndarr
         logits = model.forward_head(features)
         pooled = model.forward_head(features, pre_logits=True)
     return logits.numpy(), pooled.numpy()
+
+
+STATS = ("running_mean", "running_var", "num_batches_tracked")
+
+
+def timm_forward(module: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """timm's module on NHWC `x`, NHWC out."""
+    with torch.no_grad():
+        return module(nchw(x).contiguous()).permute(0, 2, 3, 1).numpy()
+
+
+def assert_matches_and_flip_fails(layer, timm_module, x, case: str) -> None:
+    """`layer` (loaded strictly with `timm_module`'s state) gives timm's output, and no longer does
+    once the largest parameter is negated."""
+    from luximm_keras.interop import load_timm_weights
+
+    state = numpy_state(timm_module)
+    layer.build(x.shape)
+    report = load_timm_weights(layer, state)
+    assert report.ok and sorted(report.loaded) == sorted(k for k in state if not k.endswith("num_batches_tracked"))
+    expected = timm_forward(timm_module, x)
+    assert_block_close(cf.to_numpy(layer(x)), expected, case)
+    params = [k for k in state if not k.endswith(STATS)]
+    if not params:
+        return
+    key = max(params, key=lambda k: state[k].size)
+    load_timm_weights(layer, {key: -state[key]}, strict=False)
+    with pytest.raises(AssertionError):
+        assert_block_close(cf.to_numpy(layer(x)), expected, case)
+    load_timm_weights(layer, {key: state[key]}, strict=False)

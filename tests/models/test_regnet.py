@@ -37,40 +37,14 @@ from luximm_keras.models.regnet import (
 )
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits, timm_state_dict
 from model_checks import (  # tests/models/model_checks.py
-    assert_block_close,
+    assert_matches_and_flip_fails,
     assert_close_to_timm,
-    cf,
-    nchw,
-    numpy_state,
     predict,
     randomized,
     slow_on_jax,
 )
 
 SMALLEST = "regnetx_002"  # the conftest fixtures (reference, state, images, loaded) build this one
-STATS = ("running_mean", "running_var", "num_batches_tracked")
-
-
-def timm_forward(module: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    with torch.no_grad():
-        return module(nchw(x).contiguous()).permute(0, 2, 3, 1).numpy()
-
-
-def assert_matches_and_flip_fails(layer, timm_module, x, case: str) -> None:
-    """`layer` (loaded strictly with `timm_module`'s state) gives timm's output, and no longer does
-    once the largest parameter is negated."""
-    state = numpy_state(timm_module)
-    layer.build(x.shape)
-    report = load_timm_weights(layer, state)
-    assert report.ok and sorted(report.loaded) == sorted(k for k in state if not k.endswith("num_batches_tracked"))
-    expected = timm_forward(timm_module, x)
-    assert_block_close(cf.to_numpy(layer(x)), expected, case)
-    params = [k for k in state if not k.endswith(STATS)]
-    key = max(params, key=lambda k: state[k].size)
-    load_timm_weights(layer, {key: -state[key]}, strict=False)
-    with pytest.raises(AssertionError):
-        assert_block_close(cf.to_numpy(layer(x)), expected, case)
-    load_timm_weights(layer, {key: state[key]}, strict=False)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -9,9 +9,7 @@ tests/layers/test_conformance.py.
 
 from __future__ import annotations
 
-import sys
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,7 +25,6 @@ from timm.models.resnet import BasicBlock as TimmBasicBlock
 from timm.models.resnet import Bottleneck as TimmBottleneck
 from timm.models.resnet import downsample_avg, downsample_conv
 
-from luximm_keras.interop import load_timm_weights
 from luximm_keras.layers.blur_pool import BlurPool2D
 from luximm_keras.layers.create_attn import create_attn, get_attn
 from luximm_keras.layers.eca import CecaModule, EcaModule, eca_kernel_size
@@ -35,34 +32,7 @@ from luximm_keras.layers.squeeze_excite import SqueezeExcite
 from luximm_keras.models import create_model, list_models, model_entry, timm_shapes
 from luximm_keras.models.resnet import BasicBlock, Bottleneck, model_cfgs
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
-import conformance as cf
-from model_checks import assert_block_close, nchw, numpy_state, randomized, slow_on_jax
-
-STATS = ("running_mean", "running_var", "num_batches_tracked")
-
-
-def timm_forward(module: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    with torch.no_grad():
-        return module(nchw(x).contiguous()).permute(0, 2, 3, 1).numpy()
-
-
-def assert_matches_and_flip_fails(layer, timm_module, x, case: str) -> None:
-    """`layer` (loaded with `timm_module`'s state) gives timm's output, and no longer does once the
-    largest parameter is negated."""
-    state = numpy_state(timm_module)
-    layer.build(x.shape)
-    assert load_timm_weights(layer, state).ok, case
-    expected = timm_forward(timm_module, x)
-    assert_block_close(cf.to_numpy(layer(x)), expected, case)
-    params = [k for k in state if not k.endswith(STATS)]
-    if not params:
-        return
-    key = max(params, key=lambda k: state[k].size)
-    load_timm_weights(layer, {key: -state[key]}, strict=False)
-    with pytest.raises(AssertionError):
-        assert_block_close(cf.to_numpy(layer(x)), expected, case)
-    load_timm_weights(layer, {key: state[key]}, strict=False)
+from model_checks import assert_matches_and_flip_fails, randomized, slow_on_jax  # tests/models/model_checks.py
 
 
 # ----------------------------------------------------------------------------------------------------
