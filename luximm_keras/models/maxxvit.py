@@ -26,10 +26,10 @@ from luximm_keras._serializable import serializable
 from luximm_keras.data.constants import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 from luximm_keras.initializers import kaiming_normal_fan_out
 from luximm_keras.layers import helpers
+from luximm_keras.layers.activations import get_act
 from luximm_keras.layers.batch_norm import BatchNorm2D
 from luximm_keras.layers.drop import DropPath, calculate_drop_path_rates
 from luximm_keras.layers.layer_scale import LayerScale, LayerScale2D
-from luximm_keras.layers.activations import get_act
 from luximm_keras.layers.mlp import Mlp
 from luximm_keras.layers.norm import LayerNorm2D
 from luximm_keras.layers.norm_act import BatchNormAct2D
@@ -41,6 +41,7 @@ from luximm_keras.layers.pos_embed_rel import (
     resize_rel_pos_bias_table,
 )
 from luximm_keras.layers.squeeze_excite import SqueezeExcite
+from luximm_keras.layers.window_partition import partition, partition_reverse
 from luximm_keras.models._builder import (
     BuildArgs,
     FeatureMap,
@@ -912,30 +913,6 @@ class AttentionCl(keras.layers.Layer):
 
 
 PARTITION_TYPES = ("block", "grid")
-
-
-def partition(x, partition_type: str, size: tuple[int, int]):
-    """timm's `window_partition` ("block": contiguous `size` windows) or `grid_partition` ("grid": a
-    `size` grid of pixels strided over the map) of an NHWC `x`, as `(B * windows, Wh * Ww, C)` tokens."""
-    _, h, w, c = x.shape
-    ph, pw = size
-    if partition_type == "block":
-        x = ops.reshape(x, (-1, h // ph, ph, w // pw, pw, c))
-        x = ops.transpose(x, (0, 1, 3, 2, 4, 5))
-    else:
-        x = ops.reshape(x, (-1, ph, h // ph, pw, w // pw, c))
-        x = ops.transpose(x, (0, 2, 4, 1, 3, 5))
-    return ops.reshape(x, (-1, ph * pw, c))
-
-
-def partition_reverse(windows, partition_type: str, size: tuple[int, int], img_size: tuple[int, int]):
-    """timm's `window_reverse` / `grid_reverse`: `partition`'s tokens back to the NHWC map."""
-    h, w = img_size
-    ph, pw = size
-    c = windows.shape[-1]
-    x = ops.reshape(windows, (-1, h // ph, w // pw, ph, pw, c))
-    x = ops.transpose(x, (0, 1, 3, 2, 4, 5) if partition_type == "block" else (0, 3, 1, 4, 2, 5))
-    return ops.reshape(x, (-1, h, w, c))
 
 
 @serializable

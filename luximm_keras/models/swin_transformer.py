@@ -34,6 +34,7 @@ from luximm_keras.layers.pos_embed_rel import (
     gen_relative_position_index,
     resize_rel_pos_bias_table,
 )
+from luximm_keras.layers.window_partition import partition, partition_reverse
 from luximm_keras.models._builder import (
     BuildArgs,
     FeatureMap,
@@ -43,7 +44,6 @@ from luximm_keras.models._builder import (
 )
 from luximm_keras.models._pretrained import generate_default_cfgs
 from luximm_keras.models._registry import register_family
-from luximm_keras.models.maxxvit import partition, partition_reverse
 
 # timm's Swin uses torch's `nn.LayerNorm` default eps everywhere (patch embed, blocks, merging, final).
 LAYER_NORM_EPS = 1e-5

@@ -2,8 +2,9 @@
 `InvertedResidual`, `EdgeResidual`, `ConvBnAct`, `EfficientNetSqueezeExcite`) against timm's modules with
 both paddings (timm's symmetric one and the `tf_` variants' TF "SAME"), each with a check that one flipped
 weight makes the comparison fail; the architecture-string decoder against timm's and, block by block,
-against timm's model of every registered architecture; `efficientnet_b0` and `tf_efficientnet_b0` whole
-(strict load, logits, a flipped weight, the export back through timm's strict `load_state_dict`); the
+against timm's model of every registered architecture; `tf_efficientnet_b0` whole (strict load, logits, a
+flipped weight, the export back through timm's strict `load_state_dict`; the family's smallest,
+`tinynet_e`, gets the same in tests/models/test_builder.py's family contract); the
 other block mixes whole on an odd image size; timm's key names and shapes; the registry and the
 pretrained configs. Their Keras conformance is in tests/layers/test_conformance.py (specs in
 tests/layers/family_specs/efficientnet.py).
@@ -45,7 +46,7 @@ from model_checks import (  # tests/models/model_checks.py
     slow_on_jax,
 )
 
-SMALLEST = "efficientnet_b0"  # the conftest fixtures (reference, state, images, loaded) build this one
+SMALLEST = "tinynet_e"  # the conftest fixtures (reference, state, images, loaded) build this one
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -248,35 +249,6 @@ def test_every_block_is_timms(name):
 
 # ----------------------------------------------------------------------------------------------------
 # Whole models
-
-
-def test_smallest_loads_strictly_and_matches_timm(loaded, state, reference, images):
-    model, report = loaded
-    assert report.ok and not report.reinitialized and not report.discarded
-    assert sorted(report.loaded) == sorted(k for k in state if not k.endswith(IGNORED_KEY_SUFFIXES))
-    assert images.shape[1] == reference.pretrained_cfg["input_size"][-1]  # timm's default size
-    assert_close_to_timm(predict(model, images), timm_logits(reference, images), SMALLEST)
-
-
-def test_smallest_a_flipped_weight_fails_the_comparison(loaded, state, reference, images):
-    model, _ = loaded
-    key = max((k for k in state if not k.startswith("classifier")), key=lambda k: state[k].size)
-    original = state[key]
-    try:
-        load_timm_weights(model, {key: -original}, strict=False)
-        with pytest.raises(AssertionError):
-            assert_close_to_timm(predict(model, images), timm_logits(reference, images), SMALLEST)
-    finally:
-        assert load_timm_weights(model, {key: original}, strict=False).loaded == [key]
-
-
-def test_smallest_export_passes_timms_strict_load(loaded, state, reference):
-    model, _ = loaded
-    exported = export_timm_weights(model)
-    copy.deepcopy(reference).load_state_dict({k: torch.from_numpy(v) for k, v in exported.items()}, strict=True)
-    assert set(state) - set(exported) == {k for k in state if k.endswith(IGNORED_KEY_SUFFIXES)}
-    for key, value in exported.items():
-        np.testing.assert_array_equal(value, state[key], err_msg=key)
 
 
 def test_layer_names_and_features_are_timms(loaded, reference):

@@ -30,7 +30,7 @@ from luximm_keras.models.nfnet import ACTIVATIONS, NormFreeBlock, _stem
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf
-from model_checks import assert_block_close, nchw, numpy_state, randomized, slow_on_jax
+from model_checks import assert_block_close, nchw, numpy_state, randomized, slow_on_jax, timm_forward
 
 NAME = "test_nfnet"
 ARCHITECTURES = [
@@ -38,11 +38,6 @@ ARCHITECTURES = [
     "nfnet_l0", "eca_nfnet_l0", "eca_nfnet_l1", "eca_nfnet_l2", "nf_regnet_b1", "nf_resnet50", "test_nfnet",
 ]
 EPS = 1e-5  # NfCfg.std_conv_eps
-
-
-def timm_forward(module: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    with torch.no_grad():
-        return module(nchw(x)).permute(0, 2, 3, 1).numpy()
 
 
 def assert_flipped_weight_shows(layer, state: dict, key: str, x: np.ndarray, expected: np.ndarray) -> None:

@@ -1,8 +1,8 @@
 """RegNet (X, Y, V, Z) against timm: the two blocks (`RegNetBottleneck`, `RegNetPreBottleneck`) against
 timm's `Bottleneck` and `PreBottleneck` in every configuration the pretrained variants use, each with
-a check that one flipped weight makes the comparison fail; the smallest pretrained model
-(`regnetx_002`) whole: strict load, logits, a flipped weight, the export back through timm's strict
-`load_state_dict`; the other stems and heads (RegNet-Y, the pre-activation V, Z with its final conv)
+a check that one flipped weight makes the comparison fail; the smallest pretrained model's
+layer names (`regnetx_002`; its strict load, logits, flipped weight and export are the family
+contract's, in tests/models/test_builder.py); the other stems and heads (RegNet-Y, the pre-activation V, Z with its final conv)
 whole on an odd image size; the width generator and timm's key names and shapes for every registered
 architecture; the registry and pretrained configs against timm's; torchvision checkpoints renamed
 as timm's filter renames them. Their Keras conformance is in tests/layers/test_conformance.py
@@ -11,7 +11,6 @@ as timm's filter renames them. Their Keras conformance is in tests/layers/test_c
 
 from __future__ import annotations
 
-import copy
 
 import numpy as np
 import pytest
@@ -24,7 +23,6 @@ from timm.models.regnet import _filter_fn as timm_filter_fn
 
 import keras
 import luximm_keras.models.regnet  # noqa: F401  (registers the family)
-from luximm_keras.interop import export_timm_weights, load_timm_weights
 from luximm_keras.interop.rules import IGNORED_KEY_SUFFIXES
 from luximm_keras.models import create_model, get_pretrained_cfg, list_models, load_pretrained, model_entry, timm_shapes
 from luximm_keras.models.regnet import (
@@ -110,36 +108,7 @@ def test_block_rejects_what_timm_cannot_build():
 
 
 # ----------------------------------------------------------------------------------------------------
-# The smallest pretrained model, whole
-
-
-def test_smallest_loads_strictly_and_matches_timm(loaded, state, reference, images):
-    model, report = loaded
-    assert report.ok and not report.reinitialized and not report.discarded
-    assert sorted(report.loaded) == sorted(k for k in state if not k.endswith(IGNORED_KEY_SUFFIXES))
-    assert images.shape[1] == reference.pretrained_cfg["input_size"][-1]  # timm's default size
-    assert_close_to_timm(predict(model, images), timm_logits(reference, images), SMALLEST)
-
-
-def test_smallest_a_flipped_weight_fails_the_comparison(loaded, state, reference, images):
-    model, _ = loaded
-    key = max((k for k in state if not k.startswith("head")), key=lambda k: state[k].size)
-    original = state[key]
-    try:
-        load_timm_weights(model, {key: -original}, strict=False)
-        with pytest.raises(AssertionError):
-            assert_close_to_timm(predict(model, images), timm_logits(reference, images), SMALLEST)
-    finally:
-        assert load_timm_weights(model, {key: original}, strict=False).loaded == [key]
-
-
-def test_smallest_export_passes_timms_strict_load(loaded, state, reference):
-    model, _ = loaded
-    exported = export_timm_weights(model)
-    copy.deepcopy(reference).load_state_dict({k: torch.from_numpy(v) for k, v in exported.items()}, strict=True)
-    assert set(state) - set(exported) == {k for k in state if k.endswith(IGNORED_KEY_SUFFIXES)}
-    for key, value in exported.items():
-        np.testing.assert_array_equal(value, state[key], err_msg=key)
+# The smallest pretrained model (whole in tests/models/test_builder.py's family contract)
 
 
 def test_layer_names_are_timms_modules(loaded):

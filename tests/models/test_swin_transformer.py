@@ -3,8 +3,9 @@ mask, `SwinTransformerBlock` shifted, unshifted, padded and with a window shrunk
 `PatchMerging`, a whole stage) against timm's modules, with trained-like relative-position tables and
 a flipped weight that the comparison must catch; the shifted-window mask against timm's buffer; every
 registered architecture's keys and shapes against timm's, and the registered set against timm's
-pretrained Swin architectures; the smallest, swin_tiny_patch4_window7_224, whole (logits, pooled
-features, `features_only` maps, strict load, export through timm's strict `load_state_dict`); and
+pretrained Swin architectures; the smallest, swin_tiny_patch4_window7_224, whole (strict load, logits, flipped weights
+in the shifted windows' tables and the patch merging; its pooled features, `features_only` maps and
+export are the family contract's, in tests/models/test_builder.py); and
 timm's `checkpoint_filter_fn` (another `img_size`, the original Microsoft key layout).
 
 The whole model is built once per module (timm and Keras). The blocks' Keras conformance is in
@@ -26,7 +27,7 @@ import torch
 
 import keras
 import luximm_keras.models.swin_transformer as swin
-from luximm_keras.interop import export_timm_weights, load_timm_weights, weight_bindings
+from luximm_keras.interop import load_timm_weights, weight_bindings
 from luximm_keras.interop.rules import IGNORED_KEY_SUFFIXES
 from luximm_keras.models import (
     create_model,
@@ -37,7 +38,6 @@ from luximm_keras.models import (
     timm_shapes,
 )
 from luximm_keras.models.swin_transformer import PatchMerging, SwinTransformerBlock, WindowAttention
-from luximm_keras.verification.models import timm_features_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf  # noqa: E402  (tests/layers/conformance.py)
@@ -304,35 +304,6 @@ def test_a_flipped_weight_fails_the_comparison(loaded, oracle):
             assert load_timm_weights(model, {key: original}, strict=False).loaded == [key]
     weak = {key: f"{error:.3g}" for key, error in errors.items() if not error > 10 * tolerance}
     assert not weak, f"negating these moved the logits by only: {weak}"
-
-
-def test_export_passes_timms_strict_load(loaded, oracle):
-    model, _ = loaded
-    exported = export_timm_weights(model)
-    fresh = timm.create_model(NAME, pretrained=False)
-    fresh.load_state_dict({k: torch.from_numpy(v) for k, v in exported.items()}, strict=True)
-    assert set(exported) == set(oracle.state)
-    for key, value in exported.items():
-        np.testing.assert_array_equal(value, oracle.state[key], err_msg=key)
-
-
-@slow_on_jax
-def test_pooled_features_and_feature_maps_match_timm(oracle):
-    pooled = create_model(NAME, num_classes=0)
-    report = load_pretrained(pooled, oracle.state)
-    assert report.ok and sorted(report.discarded) == ["head.fc.bias", "head.fc.weight"]
-    assert_close_to_timm(predict(pooled, oracle.images), oracle.pooled, f"{NAME} pooled")
-    del pooled
-
-    features = create_model(NAME, features_only=True, out_indices=(1, 3))
-    assert load_pretrained(features, oracle.state).ok
-    timm_features = timm_features_model(oracle.model, (1, 3))  # timm's FeatureListNet, as features_only builds it
-    assert features.feature_info == timm_features.feature_info.get_dicts()
-    with torch.no_grad():
-        expected = [m.numpy() for m in timm_features(nchw(oracle.images))]  # NHWC, as timm's Swin gives them
-    got = features.predict(oracle.images, batch_size=2, verbose=0)
-    for info, ours, want in zip(features.feature_info, got, expected):
-        assert_close_to_timm(ours, want, f"{NAME} {info['module']}")
 
 
 # ----------------------------------------------------------------------------------------------------
