@@ -65,10 +65,18 @@ class BatchNorm2D(keras.layers.BatchNormalization):
     def call(self, inputs, training=None, mask=None):
         if not (training and self.trainable) or mask is not None:
             return super().call(inputs, training=training, mask=mask)
-        # Training: Keras' own arithmetic (float32 statistics, `ops.batch_normalization`), with
+        # Training: float32 statistics from the centred values (refined, as PyTorch's float64
+        # accumulation gives them: see `centred_moments`), normalised from those centred values, with
         # PyTorch's update of the moving variance.
         x = ops.cast(inputs, keras.backend.result_type(inputs.dtype, "float32"))
-        mean, _, variance = backend_ops.centred_moments(x, self._reduction_axes)
+        mean, centred, variance = backend_ops.centred_moments(x, self._reduction_axes, refine=True)
+        outputs = centred * ops.rsqrt(variance + self.epsilon)
+        channels = [1] * x.ndim
+        channels[self.axis] = -1
+        if self.scale:
+            outputs = outputs * ops.reshape(ops.cast(self.gamma, x.dtype), channels)
+        if self.center:
+            outputs = outputs + ops.reshape(ops.cast(self.beta, x.dtype), channels)
         mean, variance = ops.reshape(mean, (-1,)), ops.reshape(variance, (-1,))
         sizes = [x.shape[a] for a in self._reduction_axes]
         if None in sizes:  # a symbolic batch or map size (TensorFlow graphs)
@@ -81,15 +89,6 @@ class BatchNorm2D(keras.layers.BatchNormalization):
         m = self.momentum
         self.moving_mean.assign(ops.cast(self.moving_mean, x.dtype) * m + mean * (1.0 - m))
         self.moving_variance.assign(ops.cast(self.moving_variance, x.dtype) * m + unbiased * (1.0 - m))
-        outputs = ops.batch_normalization(
-            x,
-            mean=mean,
-            variance=variance,
-            axis=self.axis,
-            offset=None if not self.center else ops.cast(self.beta, x.dtype),
-            scale=None if not self.scale else ops.cast(self.gamma, x.dtype),
-            epsilon=self.epsilon,
-        )
         return ops.cast(outputs, self.compute_dtype)
 
     def get_config(self):
