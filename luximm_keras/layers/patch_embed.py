@@ -25,8 +25,12 @@ class PatchEmbed(keras.layers.Layer):
 
     Args:
         embed_dim: token width.
-        patch_size: int or pair; image height and width must be divisible by it.
+        patch_size: int or pair; image height and width must be divisible by it, unless
+            `drop_remainder`.
         use_bias: whether the projection has a bias.
+        drop_remainder: the pixels below and right of the last whole patch are left out (the grid
+            is the size divided by the patch size, rounded down), as timm's `PatchEmbed` does in a
+            model built for that size (SigLIP's 384 px with 14 px patches: a 27 x 27 grid).
         flatten: `True` gives `(N, L, embed_dim)`; `False` keeps the grid, `(N, H/p, W/p, embed_dim)`
             (or `(N, embed_dim, H/p, W/p)` with `channels_first`).
         data_format: `"channels_last"` (default) or `"channels_first"` for the input image.
@@ -45,6 +49,7 @@ class PatchEmbed(keras.layers.Layer):
         use_bias: bool = True,
         flatten: bool = True,
         data_format: str | None = None,
+        drop_remainder: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -54,6 +59,7 @@ class PatchEmbed(keras.layers.Layer):
         self.patch_size = helpers.to_pair(patch_size, "patch_size")
         self.use_bias = bool(use_bias)
         self.flatten = bool(flatten)
+        self.drop_remainder = bool(drop_remainder)
         self.data_format = helpers.standardize_data_format(data_format)
         self.input_spec = keras.layers.InputSpec(ndim=4)
         # The projection always runs channels-last (channels_first input is transposed first): tokens
@@ -71,6 +77,8 @@ class PatchEmbed(keras.layers.Layer):
         )
 
     def _check_image_size(self, input_shape):
+        if self.drop_remainder:
+            return
         rows, cols = [input_shape[a] for a in helpers.spatial_axes(self.data_format)]
         for size, patch, what in ((rows, self.patch_size[0], "height"), (cols, self.patch_size[1], "width")):
             if size is not None and size % patch:
@@ -93,6 +101,9 @@ class PatchEmbed(keras.layers.Layer):
         self._check_image_size(tuple(inputs.shape))
         if self.data_format == "channels_first":
             inputs = ops.transpose(inputs, (0, 2, 3, 1))
+        if self.drop_remainder:
+            (ph, pw), shape = self.patch_size, ops.shape(inputs)
+            inputs = inputs[:, : (shape[1] // ph) * ph, : (shape[2] // pw) * pw, :]
         x = self._project(inputs)
         if self.data_format == "channels_first" and not self.flatten:
             return ops.transpose(x, (0, 3, 1, 2))
@@ -128,6 +139,7 @@ class PatchEmbed(keras.layers.Layer):
                 "use_bias": self.use_bias,
                 "flatten": self.flatten,
                 "data_format": self.data_format,
+                "drop_remainder": self.drop_remainder,
             }
         )
         return config

@@ -2055,8 +2055,8 @@ def build_vision_transformer(cfg: VisionTransformerCfg, variant: str, args: Buil
     blocks' patch tokens on their grid (timm's `forward_intermediates`)."""
     img_size = args.img_size or (cfg.img_size or 224, cfg.img_size or 224)
     rows, cols = img_size
-    if rows % cfg.patch_size or cols % cfg.patch_size:
-        raise ValueError(f"{variant}: img_size {tuple(img_size)} is not divisible by the patch size {cfg.patch_size}.")
+    # As timm's (strict_img_size) PatchEmbed: a size that is no multiple of the patch size leaves the
+    # pixels beyond the last whole patch out.
     grid = (rows // cfg.patch_size, cols // cfg.patch_size)
     activation = get_act(cfg.act_layer)
     eps = cfg.epsilon
@@ -2065,7 +2065,8 @@ def build_vision_transformer(cfg: VisionTransformerCfg, variant: str, args: Buil
     inputs = model_input(args.in_chans, (rows, cols))
     # CLIP's patch projection has no bias (timm: `bias=not pre_norm`).
     x = PatchEmbed(
-        cfg.embed_dim, patch_size=cfg.patch_size, use_bias=not cfg.pre_norm, flatten=False, name="patch_embed"
+        cfg.embed_dim, patch_size=cfg.patch_size, use_bias=not cfg.pre_norm, flatten=False, drop_remainder=True,
+        name="patch_embed",
     )(inputs)
     if cfg.embed_norm:
         x = token_norm(cfg.norm_layer, eps, name="patch_embed__norm")(x)

@@ -102,11 +102,18 @@ def test_non_square_img_size_resamples_pos_embed_like_timm(state):
     np.testing.assert_allclose(ours["pos_embed"], timm_filtered["pos_embed"].numpy(), rtol=0, atol=1e-5)
 
 
-def test_img_size_not_divisible_by_the_patch_size_is_refused():
-    for img_size in (200, (224, 200)):
-        message = f"img_size {(img_size, img_size) if isinstance(img_size, int) else img_size} is not divisible by the patch size 16"
-        with pytest.raises(ValueError, match=re.escape(message)):
-            create_model(SMALLEST, img_size=img_size)
+def test_img_size_not_divisible_by_the_patch_size_drops_the_remainder_as_timm(state):
+    """timm builds a ViT for any size and leaves the pixels beyond the last whole patch out (SigLIP's
+    384 px with 14 px patches); so does ours, here 200 x 216 px with 16 px patches: a 12 x 13 grid."""
+    img_size = (200, 216)
+    reference = timm.create_model(SMALLEST, img_size=img_size).eval()
+    reference.load_state_dict(timm.models.vision_transformer.checkpoint_filter_fn(
+        {k: torch.from_numpy(v) for k, v in state.items()}, reference))
+    model = create_model(SMALLEST, img_size=img_size)
+    assert load_pretrained(model, state).ok
+    assert model.get_layer("pos_embed").output.shape[1] == 1 + 12 * 13
+    images = random_images(2, 216)[:, :200]
+    assert_close_to_timm(predict(model, images), timm_logits(reference, images), f"{SMALLEST} at {img_size}")
 
 
 def test_drop_path_rate_rises_linearly_over_the_blocks():
