@@ -8,7 +8,6 @@ timm's (with a class token, and with a register token and attention pooling).
 
 import dataclasses
 import functools
-import re
 
 import numpy as np
 import pytest
