@@ -110,7 +110,11 @@ def test_convert_with_another_number_of_classes_gives_a_new_head(vit_tiny_checkp
     assert keras.saving.load_model(out).output_shape == (None, 10)
 
 
-FAMILIES = ["vit_tiny_patch16_224", "convnextv2_atto", "resnetv2_18", "coatnet_pico_rw_224"]
+# Each family's smallest architecture: those of a few million parameters in CI, the rest in the slow
+# suite (tests/models/test_builder.py's SMALLEST names them all).
+FAMILIES = ["vit_tiny_patch16_224", "convnextv2_atto", "resnetv2_18", "coatnet_pico_rw_224", "resnet10t", "test_nfnet",
+            "deit_tiny_distilled_patch16_224", "regnetx_002", "tinynet_e", "eva02_tiny_patch14_224"]
+SLOW_FAMILIES = ["vgg11", "swin_tiny_patch4_window7_224"]
 
 FRESH_PROCESS = """
 import sys
@@ -124,11 +128,11 @@ print("torch" in sys.modules, "timm" in sys.modules)
 """
 
 
-def test_convert_output_of_every_family_loads_in_a_fresh_process_after_import_luximm_keras(tmp_path, capsys):
+def _convert_and_run_in_a_fresh_process(names, tmp_path, capsys):
     images = random_images(2, 224)
     np.save(tmp_path / "images.npy", images)
     outputs, expected = [], {}
-    for name in FAMILIES:
+    for name in names:
         reference = perturbed_timm_model(name)
         checkpoint = tmp_path / f"{name}.safetensors"
         safetensors.torch.save_file(reference.state_dict(), str(checkpoint))
@@ -136,6 +140,7 @@ def test_convert_output_of_every_family_loads_in_a_fresh_process_after_import_lu
         assert main(["convert", str(checkpoint), "--model", name, "-o", out]) == 0
         outputs.append(out)
         expected[out] = timm_logits(reference, images)
+        del reference
     capsys.readouterr()
     env = dict(os.environ, KERAS_BACKEND=BACKEND)
     run = subprocess.run([sys.executable, "-c", FRESH_PROCESS, str(tmp_path / "images.npy"), *outputs],
@@ -147,6 +152,15 @@ def test_convert_output_of_every_family_loads_in_a_fresh_process_after_import_lu
         ours = np.load(out + ".npy")
         tolerance = 1e-4 * max(1.0, float(np.abs(expected[out]).max()))
         assert np.abs(ours - expected[out]).max() <= tolerance, out
+
+
+def test_convert_output_of_every_family_loads_in_a_fresh_process_after_import_luximm_keras(tmp_path, capsys):
+    _convert_and_run_in_a_fresh_process(FAMILIES, tmp_path, capsys)
+
+
+@pytest.mark.slow
+def test_convert_output_of_the_larger_smallest_variants_loads_in_a_fresh_process(tmp_path, capsys):
+    _convert_and_run_in_a_fresh_process(SLOW_FAMILIES, tmp_path, capsys)
 
 
 def test_list_models_with_a_pattern_and_pretrained_tags(capsys):
