@@ -1,5 +1,6 @@
 """The blocks of timm's EfficientNet family: its own squeeze-and-excitation, the depthwise-separable
-block, the inverted residual (MBConv), the edge residual (FusedMBConv) and ConvBnAct.
+block, the inverted residual (MBConv), the edge residual (FusedMBConv) and ConvBnAct; and
+MobileNet-V4's universal inverted residual and mobile (multi-query) attention.
 
 Sublayers carry timm's module names (`conv_pw`, `bn1`, `conv_dw`, `bn2`, `se` with `conv_reduce` and
 `conv_expand`, `conv_pwl`, `bn3`, `conv_exp`, `conv`), so timm's keys load as they are. `padding=""`
@@ -17,12 +18,18 @@ from keras import ops
 from luximm_keras import backend_ops
 from luximm_keras._serializable import serializable
 from luximm_keras.layers import helpers
+from luximm_keras.layers.batch_norm import BatchNorm2D
+from luximm_keras.layers.blur_pool import BlurPool2D
 from luximm_keras.layers.drop import DropPath
+from luximm_keras.layers.layer_scale import LayerScale2D
 from luximm_keras.layers.norm_act import BatchNormAct2D
 from luximm_keras.layers.padding import get_padding
 
 PADDINGS = ("", "same")
 GATES = ("sigmoid", "hard_sigmoid")
+# timm's `aa_layer` names the MobileNet-V4 variants use: a 2x2 average pool ("avg"), a binomial blur
+# with reflect ("blur") or zero ("blurpc") padding, each in place of a strided conv's stride.
+AA_LAYERS = ("avg", "blur", "blurpc")
 
 
 def conv_init() -> keras.initializers.Initializer:
@@ -50,6 +57,9 @@ class EfficientNetSqueezeExcite(keras.layers.Layer):
         activation: the bottleneck activation (the block's).
         gate: `"sigmoid"` or `"hard_sigmoid"`.
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        round_limit: None (default): the width is `round(C * rd_ratio)`, timm's default `rd_round_fn`;
+            a number: timm's `round_channels` (`make_divisible(C * rd_ratio, 8, round_limit=...)`), the
+            `rd_round_fn` of MobileNet-V3 (0.9) and FBNet-V3 (0.95).
 
     Example:
         >>> EfficientNetSqueezeExcite(0.25, activation="silu")(keras.ops.ones((2, 7, 7, 32))).shape
@@ -59,7 +69,8 @@ class EfficientNetSqueezeExcite(keras.layers.Layer):
     """
 
     def __init__(self, rd_ratio: float = 0.25, rd_channels: int | None = None, activation="relu",
-                 gate: str = "sigmoid", data_format: str | None = None, **kwargs):
+                 gate: str = "sigmoid", data_format: str | None = None, round_limit: float | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         if rd_channels is not None and int(rd_channels) < 1:
             raise ValueError(f"`rd_channels` must be a positive int or None, got {rd_channels!r}.")
@@ -72,10 +83,15 @@ class EfficientNetSqueezeExcite(keras.layers.Layer):
         self.activation = keras.activations.get(activation)
         self.gate = gate
         self.data_format = helpers.standardize_data_format(data_format)
+        self.round_limit = None if round_limit is None else float(round_limit)
         self.input_spec = keras.layers.InputSpec(ndim=4)
 
     def bottleneck_channels(self, channels: int) -> int:
-        return self.rd_channels or round(channels * self.rd_ratio)
+        if self.rd_channels:
+            return self.rd_channels
+        if self.round_limit is None:
+            return round(channels * self.rd_ratio)
+        return helpers.make_divisible(channels * self.rd_ratio, 8, round_limit=self.round_limit)
 
     def build(self, input_shape):
         axis = helpers.channel_axis(self.data_format)
@@ -111,7 +127,7 @@ class EfficientNetSqueezeExcite(keras.layers.Layer):
         config.update({
             "rd_ratio": self.rd_ratio, "rd_channels": self.rd_channels,
             "activation": keras.activations.serialize(self.activation), "gate": self.gate,
-            "data_format": self.data_format,
+            "data_format": self.data_format, "round_limit": self.round_limit,
         })
         return config
 
@@ -123,6 +139,13 @@ _BLOCK_ARGS_DOC = """
         epsilon: the batch norms' epsilon (timm's 1e-5; 1e-3 in the `tf_` variants).
         drop_path_rate: stochastic-depth rate of the residual branch.
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        se_gate, se_activation, se_round_limit: what timm's model-level `se_layer` partial fixes: the
+            SE's gate (`"sigmoid"`; MobileNet-V3's `"hard_sigmoid"`), its bottleneck activation when
+            forced (timm's `force_act_layer`; None: the block's) and its width rounding (see
+            `EfficientNetSqueezeExcite.round_limit`).
+        aa_layer: None, or timm's anti-aliasing (`"avg"`, `"blur"`, `"blurpc"`) after a strided
+            conv's norm, the conv then unstrided (blocks that take it: EdgeResidual, ConvBnAct,
+            UniversalInvertedResidual).
 """
 
 
@@ -133,7 +156,9 @@ class _EfficientNetBlock(keras.layers.Layer):
     timm_mapping = {}
 
     def __init__(self, filters: int, strides: int = 1, padding: str = "", activation="relu",
-                 epsilon: float = 1e-5, drop_path_rate: float = 0.0, data_format: str | None = None, **kwargs):
+                 epsilon: float = 1e-5, drop_path_rate: float = 0.0, data_format: str | None = None,
+                 se_gate: str = "sigmoid", se_activation=None, se_round_limit: float | None = None,
+                 aa_layer: str | None = None, **kwargs):
         super().__init__(**kwargs)
         if int(filters) < 1:
             raise ValueError(f"`filters` must be a positive int, got {filters!r}.")
@@ -149,6 +174,16 @@ class _EfficientNetBlock(keras.layers.Layer):
         self.epsilon = float(epsilon)
         self.drop_path_rate = float(drop_path_rate)
         self.data_format = helpers.standardize_data_format(data_format)
+        if se_gate not in GATES:
+            raise ValueError(f"`se_gate` must be one of {GATES}, got {se_gate!r}.")
+        if aa_layer is not None and aa_layer not in AA_LAYERS:
+            raise ValueError(f"`aa_layer` must be None or one of {AA_LAYERS}, got {aa_layer!r}.")
+        self.se_gate = se_gate
+        self.se_activation = se_activation
+        if se_activation is not None:
+            keras.activations.get(se_activation)
+        self.se_round_limit = None if se_round_limit is None else float(se_round_limit)
+        self.aa_layer = aa_layer
         self.input_spec = keras.layers.InputSpec(ndim=4)
         self.drop_path = DropPath(self.drop_path_rate, name="drop_path", dtype=self.dtype_policy)
 
@@ -184,7 +219,22 @@ class _EfficientNetBlock(keras.layers.Layer):
     def _se(self, rd_ratio):
         if not rd_ratio:
             return None
-        return EfficientNetSqueezeExcite(rd_ratio, activation=self.activation, name="se", **self._fmt())
+        activation = self.activation if self.se_activation is None else self.se_activation
+        return EfficientNetSqueezeExcite(rd_ratio, activation=activation, gate=self.se_gate,
+                                         round_limit=self.se_round_limit, name="se", **self._fmt())
+
+    def _use_aa(self, strides) -> bool:
+        return self.aa_layer is not None and strides > 1
+
+    def _aa(self, channels, strides, name="aa"):
+        """timm's `create_aa(aa_layer, channels, stride)` where the conv before it was unstrided;
+        None where timm's is the identity (no `aa_layer`, or stride 1)."""
+        if not self._use_aa(strides):
+            return None
+        if self.aa_layer == "avg":  # timm's `nn.AvgPool2d(stride)`: kernel = stride, no padding, floor
+            return keras.layers.AveragePooling2D(strides, strides, padding="valid", name=name, **self._fmt())
+        pad_mode = "constant" if self.aa_layer == "blurpc" else "reflect"
+        return BlurPool2D(channels, filt_size=3, stride=strides, pad_mode=pad_mode, name=name, **self._fmt())
 
     def _ordered_layers(self) -> list:
         return [getattr(self, name) for name in self._order]
@@ -219,7 +269,12 @@ class _EfficientNetBlock(keras.layers.Layer):
         shape = list(input_shape)
         axes = helpers.spatial_axes(self.data_format)
         for axis in axes:
-            shape[axis] = None if shape[axis] is None else -(-shape[axis] // self.strides)
+            if shape[axis] is None:
+                continue
+            if self.aa_layer == "avg":  # a 2x2 average pool after the unstrided conv: floor, not ceil
+                shape[axis] = shape[axis] // self.strides
+            else:
+                shape[axis] = -(-shape[axis] // self.strides)
         shape[helpers.channel_axis(self.data_format)] = self.filters
         return tuple(shape)
 
@@ -228,7 +283,8 @@ class _EfficientNetBlock(keras.layers.Layer):
         config.update({
             "filters": self.filters, "strides": self.strides, "padding": self.padding,
             "activation": self.activation, "epsilon": self.epsilon, "drop_path_rate": self.drop_path_rate,
-            "data_format": self.data_format,
+            "data_format": self.data_format, "se_gate": self.se_gate, "se_activation": self.se_activation,
+            "se_round_limit": self.se_round_limit, "aa_layer": self.aa_layer,
         })
         return config
 
@@ -270,6 +326,8 @@ class DepthwiseSeparableConv(_EfficientNetBlock):
 
     def build(self, input_shape):
         in_chs = self._channels(input_shape)
+        if self._use_aa(self.strides):
+            raise ValueError(f"{self.name}: anti-aliasing is not ported for DepthwiseSeparableConv.")
         self.has_skip = self.strides == 1 and in_chs == self.filters and not self.noskip
         self.conv_dw_pad, self.conv_dw = self._conv(in_chs, self.dw_kernel_size, "conv_dw", self.strides, True)
         self.bn1 = self._norm("bn1")
@@ -330,6 +388,8 @@ class InvertedResidual(_EfficientNetBlock):
 
     def build(self, input_shape):
         in_chs = self._channels(input_shape)
+        if self._use_aa(self.strides):
+            raise ValueError(f"{self.name}: anti-aliasing is not ported for InvertedResidual.")
         self.has_skip = self.strides == 1 and in_chs == self.filters and not self.noskip
         mid_chs = helpers.make_divisible(in_chs * self.exp_ratio)
         self.conv_pw_pad, self.conv_pw = self._conv(mid_chs, self.exp_kernel_size, "conv_pw")
@@ -397,12 +457,14 @@ class EdgeResidual(_EfficientNetBlock):
         in_chs = self._channels(input_shape)
         self.has_skip = self.strides == 1 and in_chs == self.filters and not self.noskip
         mid_chs = helpers.make_divisible((self.force_in_chs if self.force_in_chs > 0 else in_chs) * self.exp_ratio)
-        self.conv_exp_pad, self.conv_exp = self._conv(mid_chs, self.exp_kernel_size, "conv_exp", self.strides)
+        conv_strides = 1 if self._use_aa(self.strides) else self.strides
+        self.conv_exp_pad, self.conv_exp = self._conv(mid_chs, self.exp_kernel_size, "conv_exp", conv_strides)
         self.bn1 = self._norm("bn1")
+        self.aa = self._aa(mid_chs, self.strides)
         self.se = self._se(self.se_ratio)
         self.conv_pwl_pad, self.conv_pwl = self._conv(self.filters, self.pw_kernel_size, "conv_pwl")
         self.bn2 = self._norm("bn2", act=False)
-        self._order = ("conv_exp_pad", "conv_exp", "bn1", "se", "conv_pwl_pad", "conv_pwl", "bn2",)
+        self._order = ("conv_exp_pad", "conv_exp", "bn1", "aa", "se", "conv_pwl_pad", "conv_pwl", "bn2",)
         self._build_chain(self._ordered_layers(), input_shape)
 
     def call(self, inputs, training=None):
@@ -447,9 +509,11 @@ class ConvBnAct(_EfficientNetBlock):
     def build(self, input_shape):
         in_chs = self._channels(input_shape)
         self.has_skip = self.skip and self.strides == 1 and in_chs == self.filters
-        self.conv_pad, self.conv = self._conv(self.filters, self.kernel_size, "conv", self.strides)
+        conv_strides = 1 if self._use_aa(self.strides) else self.strides
+        self.conv_pad, self.conv = self._conv(self.filters, self.kernel_size, "conv", conv_strides)
         self.bn1 = self._norm("bn1")
-        self._order = ("conv_pad", "conv", "bn1",)
+        self.aa = self._aa(self.filters, self.strides)
+        self._order = ("conv_pad", "conv", "bn1", "aa",)
         self._build_chain(self._ordered_layers(), input_shape)
 
     def call(self, inputs, training=None):
@@ -461,4 +525,237 @@ class ConvBnAct(_EfficientNetBlock):
         return config
 
 
-__all__ = ["EfficientNetSqueezeExcite", "DepthwiseSeparableConv", "InvertedResidual", "EdgeResidual", "ConvBnAct"]
+
+@serializable
+class UniversalInvertedResidual(_EfficientNetBlock):
+    __doc__ = (
+        """MobileNet-V4's universal inverted bottleneck: an optional depthwise conv + norm at the start,
+    a 1x1 expansion + norm + act, an optional middle depthwise conv + norm + act, SE, a 1x1 projection
+    + norm, an optional depthwise conv + norm at the end, layer scale, and the residual when the shape
+    is kept and `noskip` is not set. With kernels (start, mid) it is timm's ExtraDW (k, k), inverted
+    bottleneck (0, k), ConvNeXt-like (k, 0) or FFN (0, 0) block.
+
+    The stride sits on the middle depthwise conv, else on the start one, else on the end one.
+
+    Sublayers: `dw_start__conv`, `dw_start__bn`, `pw_exp__conv`, `pw_exp__bn`, `dw_mid__conv`,
+    `dw_mid__bn`, `dw_mid__aa`, `se`, `pw_proj__conv`, `pw_proj__bn`, `dw_end__conv`, `dw_end__bn`,
+    `layer_scale` (timm's `ConvNormAct` modules `dw_start`, `pw_exp`, ...).
+
+    Args:
+        filters: output channels.
+        dw_kernel_size_start, dw_kernel_size_mid, dw_kernel_size_end: the depthwise kernels (0: none).
+        exp_ratio: the hidden width is `make_divisible(in * exp_ratio)`.
+        se_ratio: SE bottleneck width as a fraction of the hidden width (0: no SE).
+        noskip: no residual.
+        layer_scale_init_value: the initial layer-scale value (None: no layer scale; timm's builder
+            passes 1e-5 in the hybrid models and None in the conv ones).
+"""
+        + _BLOCK_ARGS_DOC
+        + """
+    Example:
+        >>> UniversalInvertedResidual(32, dw_kernel_size_start=3, dw_kernel_size_mid=5, strides=2,
+        ...                           exp_ratio=4.0)(keras.ops.ones((2, 8, 8, 16))).shape
+        (2, 4, 4, 32)
+
+    Reference: timm/models/_efficientnet_blocks.py `UniversalInvertedResidual`.
+    """
+    )
+
+    def __init__(self, filters: int, dw_kernel_size_start: int = 0, dw_kernel_size_mid: int = 3,
+                 dw_kernel_size_end: int = 0, exp_ratio: float = 1.0, se_ratio: float = 0.0, noskip: bool = False,
+                 layer_scale_init_value: float | None = 1e-5, **kwargs):
+        super().__init__(filters, **kwargs)
+        if exp_ratio <= 0:
+            raise ValueError(f"`exp_ratio` must be positive, got {exp_ratio!r}.")
+        self.dw_kernel_size_start = int(dw_kernel_size_start)
+        self.dw_kernel_size_mid = int(dw_kernel_size_mid)
+        self.dw_kernel_size_end = int(dw_kernel_size_end)
+        if self.strides > 1 and not (self.dw_kernel_size_start or self.dw_kernel_size_mid or self.dw_kernel_size_end):
+            raise ValueError("a strided UniversalInvertedResidual needs a depthwise conv to carry the stride.")
+        self.exp_ratio = float(exp_ratio)
+        self.se_ratio = float(se_ratio)
+        self.noskip = bool(noskip)
+        self.layer_scale_init_value = None if layer_scale_init_value is None else float(layer_scale_init_value)
+
+    def _conv_norm(self, prefix, filters, kernel_size, strides=1, depthwise=False, act=True, aa=False):
+        """timm's `ConvNormAct`: (pad, conv, norm + act, anti-aliasing) named `{prefix}__conv`, ..."""
+        use_aa = aa and self._use_aa(strides)
+        pad, conv = self._conv(filters, kernel_size, f"{prefix}__conv", 1 if use_aa else strides, depthwise)
+        norm = self._norm(f"{prefix}__bn", act=act)
+        return [pad, conv, norm, self._aa(filters, strides, f"{prefix}__aa") if use_aa else None]
+
+    def build(self, input_shape):
+        in_chs = self._channels(input_shape)
+        self.has_skip = self.strides == 1 and in_chs == self.filters and not self.noskip
+        if self.dw_kernel_size_end and not (self.dw_kernel_size_start or self.dw_kernel_size_mid) and self._use_aa(self.strides):
+            raise ValueError("timm refuses anti-aliasing on the end depthwise conv.")
+        mid_chs = helpers.make_divisible(in_chs * self.exp_ratio)
+        layers = []
+        if self.dw_kernel_size_start:
+            strides = 1 if self.dw_kernel_size_mid else self.strides
+            layers += self._conv_norm("dw_start", in_chs, self.dw_kernel_size_start, strides, True, act=False, aa=True)
+        layers += self._conv_norm("pw_exp", mid_chs, 1)
+        if self.dw_kernel_size_mid:
+            layers += self._conv_norm("dw_mid", mid_chs, self.dw_kernel_size_mid, self.strides, True, aa=True)
+        self.se = self._se(self.se_ratio)
+        layers.append(self.se)
+        layers += self._conv_norm("pw_proj", self.filters, 1, act=False)
+        if self.dw_kernel_size_end:
+            strides = self.strides if not (self.dw_kernel_size_start or self.dw_kernel_size_mid) else 1
+            layers += self._conv_norm("dw_end", self.filters, self.dw_kernel_size_end, strides, True, act=False)
+        self.layer_scale = None
+        if self.layer_scale_init_value is not None:
+            self.layer_scale = LayerScale2D(self.layer_scale_init_value, name="layer_scale", **self._fmt())
+        layers.append(self.layer_scale)
+        # Tracked as a list attribute: Keras collects the sublayers' variables through it.
+        self.sublayers = [layer for layer in layers if layer is not None]
+        self._build_chain(self.sublayers, input_shape)
+
+    def call(self, inputs, training=None):
+        return self._residual(self._run(self.sublayers, inputs, training), inputs, training)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"dw_kernel_size_start": self.dw_kernel_size_start, "dw_kernel_size_mid": self.dw_kernel_size_mid,
+                       "dw_kernel_size_end": self.dw_kernel_size_end, "exp_ratio": self.exp_ratio,
+                       "se_ratio": self.se_ratio, "noskip": self.noskip,
+                       "layer_scale_init_value": self.layer_scale_init_value})
+        return config
+
+
+@serializable
+class MobileAttention(_EfficientNetBlock):
+    __doc__ = (
+        """MobileNet-V4's mobile multi-query attention block: norm, multi-query attention (every head's
+    query against one shared key and value, both optionally downsampled by a strided depthwise conv
+    + norm), layer scale, and the residual when the shape is kept and `noskip` is not set.
+
+    The query, key, value and output projections are 1x1 convs without bias; the query's channels
+    are ordered [head][key_dim], the output's input channels [head][value_dim], as timm's.
+
+    Sublayers: `norm`, `attn__query__proj`, `attn__key__down_conv`, `attn__key__norm`,
+    `attn__key__proj`, `attn__value__down_conv`, `attn__value__norm`, `attn__value__proj`,
+    `attn__output__proj`, `layer_scale` (timm's `norm`, `attn.query.proj`, ...).
+
+    Args:
+        filters: output channels.
+        num_heads: query heads.
+        key_dim, value_dim: the width of a head's query and key, and of the value.
+        kv_stride: the stride of the key's and value's depthwise downsampling (1: none).
+        dw_kernel_size: that depthwise conv's kernel.
+        noskip: no residual.
+        layer_scale_init_value: the initial layer-scale value (None: no layer scale).
+"""
+        + _BLOCK_ARGS_DOC
+        + """
+    Only timm's multi-query form (`mqa`, `use_multi_query=True`) without query strides or the
+    conditional position encoding (`use_cpe`) is ported, as MobileNet-V4's hybrid models use it;
+    `strides` must be 1.
+
+    Example:
+        >>> MobileAttention(32, num_heads=4, key_dim=16, value_dim=16, kv_stride=2)(
+        ...     keras.ops.ones((2, 8, 8, 32))).shape
+        (2, 8, 8, 32)
+
+    Reference: timm/models/_efficientnet_blocks.py `MobileAttention`, timm/layers/attention2d.py
+    `MultiQueryAttention2d`.
+    """
+    )
+
+    def __init__(self, filters: int, num_heads: int = 8, key_dim: int = 64, value_dim: int = 64, kv_stride: int = 1,
+                 dw_kernel_size: int = 3, noskip: bool = False, layer_scale_init_value: float | None = 1e-5, **kwargs):
+        super().__init__(filters, **kwargs)
+        if self.strides != 1:
+            raise ValueError(f"MobileAttention is ported with `strides=1` only, got {self.strides}.")
+        for arg, value in (("num_heads", num_heads), ("key_dim", key_dim), ("value_dim", value_dim),
+                           ("kv_stride", kv_stride)):
+            if int(value) < 1:
+                raise ValueError(f"`{arg}` must be a positive int, got {value!r}.")
+        self.num_heads = int(num_heads)
+        self.key_dim = int(key_dim)
+        self.value_dim = int(value_dim)
+        self.kv_stride = int(kv_stride)
+        self.dw_kernel_size = int(dw_kernel_size)
+        self.noskip = bool(noskip)
+        self.layer_scale_init_value = None if layer_scale_init_value is None else float(layer_scale_init_value)
+
+    def _proj(self, filters, name):
+        # timm's init: xavier_uniform (Keras' glorot_uniform has the same fans for a conv kernel).
+        return keras.layers.Conv2D(filters, 1, use_bias=False, kernel_initializer="glorot_uniform", name=name,
+                                   **self._fmt())
+
+    def _kv(self, name, filters):
+        layers = []
+        if self.kv_stride > 1:
+            # timm's `create_conv2d(..., depthwise=True)` with `padding`, xavier-initialised.
+            pad, padding = None, "valid"
+            if self.padding == "same":
+                padding = "same"
+            else:
+                pad = keras.layers.ZeroPadding2D(get_padding(self.dw_kernel_size, self.kv_stride),
+                                                 name=f"attn__{name}__down_conv_pad", **self._fmt())
+            conv = keras.layers.DepthwiseConv2D(self.dw_kernel_size, strides=self.kv_stride, padding=padding,
+                                                use_bias=False, depthwise_initializer="glorot_uniform",
+                                                name=f"attn__{name}__down_conv", **self._fmt())
+            norm = BatchNorm2D(epsilon=self.epsilon, name=f"attn__{name}__norm", **self._fmt())
+            layers = [pad, conv, norm]
+        return [layer for layer in layers if layer is not None] + [self._proj(filters, f"attn__{name}__proj")]
+
+    def build(self, input_shape):
+        in_chs = self._channels(input_shape)
+        self.has_skip = self.strides == 1 and in_chs == self.filters and not self.noskip
+        self.norm = self._norm("norm", act=False)
+        self.norm.build(input_shape)
+        self.query_proj = self._proj(self.num_heads * self.key_dim, "attn__query__proj")
+        self.query_proj.build(input_shape)
+        self.key_layers = self._kv("key", self.key_dim)
+        self.value_layers = self._kv("value", self.value_dim)
+        self._build_chain(self.key_layers, input_shape)
+        self._build_chain(self.value_layers, input_shape)
+        self.output_proj = self._proj(self.filters, "attn__output__proj")
+        shape = list(input_shape)
+        shape[helpers.channel_axis(self.data_format)] = self.num_heads * self.value_dim
+        self.output_proj.build(tuple(shape))
+        self.layer_scale = None
+        if self.layer_scale_init_value is not None:
+            self.layer_scale = LayerScale2D(self.layer_scale_init_value, name="layer_scale", **self._fmt())
+            self.layer_scale.build(self.compute_output_shape(input_shape))
+
+    def _tokens(self, x, heads, dim):
+        """(B, H, W, heads * dim) (or channels-first) -> (B, H * W, heads, dim)."""
+        if self.data_format == "channels_first":
+            x = ops.transpose(x, (0, 2, 3, 1))
+        return ops.reshape(x, (ops.shape(x)[0], -1, heads, dim))
+
+    def _branch(self, layers, x, training):
+        for layer in layers:
+            x = layer(x, training=training) if isinstance(layer, BatchNorm2D) else backend_ops.call_layer(layer, x)
+        return x
+
+    def call(self, inputs, training=None):
+        x = self.norm(inputs, training=training)
+        q = self._tokens(backend_ops.call_layer(self.query_proj, x), self.num_heads, self.key_dim)
+        k = self._tokens(self._branch(self.key_layers, x, training), 1, self.key_dim)
+        v = self._tokens(self._branch(self.value_layers, x, training), 1, self.value_dim)
+        # One key and value head, broadcast against the query heads (timm's `unsqueeze(1)`).
+        o = backend_ops.attention(q, k, v, scale=self.key_dim ** -0.5, compute_dtype=self.compute_dtype)
+        shape = ops.shape(inputs)
+        rows, cols = (shape[2], shape[3]) if self.data_format == "channels_first" else (shape[1], shape[2])
+        o = ops.reshape(o, (shape[0], rows, cols, self.num_heads * self.value_dim))
+        if self.data_format == "channels_first":
+            o = ops.transpose(o, (0, 3, 1, 2))
+        x = backend_ops.call_layer(self.output_proj, o)
+        if self.layer_scale is not None:
+            x = backend_ops.call_layer(self.layer_scale, x)
+        return self._residual(x, inputs, training)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_heads": self.num_heads, "key_dim": self.key_dim, "value_dim": self.value_dim,
+                       "kv_stride": self.kv_stride, "dw_kernel_size": self.dw_kernel_size, "noskip": self.noskip,
+                       "layer_scale_init_value": self.layer_scale_init_value})
+        return config
+
+
+__all__ = ["EfficientNetSqueezeExcite", "DepthwiseSeparableConv", "InvertedResidual", "EdgeResidual", "ConvBnAct",
+           "UniversalInvertedResidual", "MobileAttention"]

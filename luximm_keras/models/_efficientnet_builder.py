@@ -25,6 +25,8 @@ from luximm_keras.models._efficientnet_blocks import (
     DepthwiseSeparableConv,
     EdgeResidual,
     InvertedResidual,
+    MobileAttention,
+    UniversalInvertedResidual,
 )
 
 @dataclass
@@ -39,7 +41,7 @@ class EfficientNetFeatureMap(FeatureMap):
 
 # timm's `n` option: the activation a block string can name (its `get_act_layer` names, as Keras').
 _ACTIVATIONS = {"re": "relu", "r6": "relu6", "hs": "hard_swish", "sw": "silu", "mi": "mish"}
-BLOCK_TYPES = ("ir", "ds", "dsa", "er", "cn")  # the block types ported (not uir, mha, mqa, CondConv)
+BLOCK_TYPES = ("ir", "ds", "dsa", "er", "cn", "uir", "mqa", "mha")  # decoded (mha is not built; nor CondConv)
 
 
 def round_channels(channels, multiplier: float = 1.0, divisor: int = 8, channel_min=None, round_limit: float = 0.9):
@@ -119,6 +121,26 @@ def _decode_block_str(block_str: str) -> tuple[dict, int]:
         )
     elif block_type == "cn":
         block_args.update(kernel_size=int(options["k"]), skip=skip is True)
+    elif block_type == "uir":
+        # `a` and `p` are the start and end depthwise kernels here, 0 (none) unless given.
+        block_args.update(
+            dw_kernel_size_start=_parse_ksize(options["a"]) if "a" in options else 0,
+            dw_kernel_size_mid=_parse_ksize(options["k"]),
+            dw_kernel_size_end=_parse_ksize(options["p"]) if "p" in options else 0,
+            exp_ratio=float(options["e"]),
+            se_ratio=float(options.get("se", 0.0)),
+            noskip=skip is False,
+        )
+    elif block_type in ("mha", "mqa"):
+        kv_dim = int(options["d"])
+        block_args.update(
+            dw_kernel_size=_parse_ksize(options["k"]),
+            num_heads=int(options["h"]),
+            key_dim=kv_dim,
+            value_dim=kv_dim,
+            kv_stride=int(options.get("v", 1)),
+            noskip=skip is False,
+        )
     else:
         raise ValueError(f"block type {block_type!r} is not ported (known: {BLOCK_TYPES}).")
     if "gs" in options:
@@ -237,11 +259,30 @@ def resolve_block_args(
     return stages
 
 
-def make_block(ba: dict, padding: str, epsilon: float, name: str, data_format: str = "channels_last"):
-    """The Keras layer of one resolved block dict (timm's `_make_block`)."""
+def make_block(ba: dict, padding: str, epsilon: float, name: str, data_format: str = "channels_last",
+               se_options: dict | None = None, aa_layer: str | None = None,
+               layer_scale_init_value: float | None = None):
+    """The Keras layer of one resolved block dict (timm's `_make_block`). `se_options` (the blocks'
+    `se_gate`, `se_activation`, `se_round_limit`), `aa_layer` and `layer_scale_init_value` are what
+    timm's builder takes per model (MobileNet-V3's `se_layer` partial, MobileNet-V4's); the layer
+    scale goes to the blocks that take it (`uir`, `mqa`), as in timm's builder."""
     common = dict(strides=ba["stride"], padding=padding, activation=ba["act_layer"], epsilon=epsilon,
                   drop_path_rate=ba["drop_path_rate"], name=name, data_format=data_format)
+    if se_options:
+        common.update(se_options)
+    if aa_layer is not None:
+        common["aa_layer"] = aa_layer
     bt = ba["block_type"]
+    if bt == "uir":
+        return UniversalInvertedResidual(
+            ba["out_chs"], dw_kernel_size_start=ba["dw_kernel_size_start"], dw_kernel_size_mid=ba["dw_kernel_size_mid"],
+            dw_kernel_size_end=ba["dw_kernel_size_end"], exp_ratio=ba["exp_ratio"], se_ratio=ba["se_ratio"],
+            noskip=ba["noskip"], layer_scale_init_value=layer_scale_init_value, **common)
+    if bt == "mqa":
+        return MobileAttention(ba["out_chs"], num_heads=ba["num_heads"], key_dim=ba["key_dim"],
+                               value_dim=ba["value_dim"], kv_stride=ba["kv_stride"],
+                               dw_kernel_size=ba["dw_kernel_size"], noskip=ba["noskip"],
+                               layer_scale_init_value=layer_scale_init_value, **common)
     if bt == "ir":
         for key in ("dw_kernel_size", "exp_kernel_size", "pw_kernel_size"):
             if not isinstance(ba[key], int):
@@ -266,13 +307,15 @@ def make_block(ba: dict, padding: str, epsilon: float, name: str, data_format: s
     raise ValueError(f"block type {bt!r} is not ported")
 
 
-def build_stages(x, stages: list[list[dict]], padding: str, epsilon: float, data_format: str = "channels_last"):
+def build_stages(x, stages: list[list[dict]], padding: str, epsilon: float, data_format: str = "channels_last",
+                 **block_options):
     """Applies every block (named `blocks__{stage}__{block}` as timm's `blocks.i.j`) to `x`; returns
-    the output and the `FeatureMap`s of timm's `feature_info` after the stem (module `blocks.i`)."""
+    the output and the `FeatureMap`s of timm's `feature_info` after the stem (module `blocks.i`).
+    `block_options` go to `make_block`."""
     features = []
     for i, stage in enumerate(stages):
         for j, ba in enumerate(stage):
-            x = make_block(ba, padding, epsilon, f"blocks__{i}__{j}", data_format)(x)
+            x = make_block(ba, padding, epsilon, f"blocks__{i}__{j}", data_format, **block_options)(x)
             if ba["feature"]:
                 features.append(EfficientNetFeatureMap(x, ba["out_chs"], ba["reduction"], f"blocks.{i}", i + 1))
     return x, features
