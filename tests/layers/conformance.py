@@ -96,6 +96,11 @@ class LayerSpec:
         batch_statistics: `training=True` also normalizes with the batch's own statistics (batch
             norm), so the drop check compares a training call with the deterministic twin's training
             call rather than with inference.
+        input_free: the output is computed from the layer's variables alone (ROPE-ViT's per-block
+            rotary tables from learned frequencies); it is called on the tokens only to sit in a graph.
+            Its output has no batch axis and the input gets no gradient; it is not stacked into the
+            shared fit and compile models (its blocks use it in whole models, checked by the family
+            contract).
     """
 
     cls: type
@@ -110,6 +115,7 @@ class LayerSpec:
     other_sizes: tuple = ()
     low_precision_atol: float | None = None
     batch_statistics: bool = False
+    input_free: bool = False
 
     @property
     def id(self) -> str:
@@ -366,7 +372,8 @@ def check_symbolic_shapes(spec: LayerSpec, data_format: str = "channels_last") -
     assert len(computed) == len(eager_shape), f"{spec.id}: rank {computed} vs eager {eager_shape}"
     for sym_dim, dim in zip(computed, eager_shape):
         assert sym_dim is None or sym_dim == dim, f"{spec.id}: symbolic {computed} vs eager {eager_shape}"
-    assert computed[0] is None, f"{spec.id}: the batch axis became {computed[0]} in {computed}"
+    if not spec.input_free:
+        assert computed[0] is None, f"{spec.id}: the batch axis became {computed[0]} in {computed}"
     assert tuple(layer.compute_output_shape(x.shape)) == eager_shape, (
         f"{spec.id}: compute_output_shape({x.shape}) = {layer.compute_output_shape(x.shape)}, eager {eager_shape}"
     )
@@ -532,7 +539,8 @@ def _finite_outputs_and_gradients(spec: LayerSpec, layer, x, what: str):
     for v, g in zip(layer.trainable_variables, grad_vars):
         if g is not None:
             assert np.all(np.isfinite(g)), f"{spec.id}: non-finite gradient for {v.path} ({what})"
-    assert grad_x is not None and np.all(np.isfinite(grad_x)), f"{spec.id}: non-finite input gradient ({what})"
+    if not spec.input_free:
+        assert grad_x is not None and np.all(np.isfinite(grad_x)), f"{spec.id}: non-finite input gradient ({what})"
     return y, dtype
 
 
@@ -637,7 +645,7 @@ def check_gradients_reach_every_variable(spec: LayerSpec) -> None:
         if not any(v.path.endswith(suffix) for v in layer.trainable_variables):
             problems.append(f"declared zero-gradient variable {suffix!r} does not exist")
     assert not problems, f"{spec.id}:\n  " + "\n  ".join(problems)
-    assert grad_x is not None and np.all(np.isfinite(grad_x)) and np.any(grad_x), (
+    assert spec.input_free or (grad_x is not None and np.all(np.isfinite(grad_x)) and np.any(grad_x)), (
         f"{spec.id}: the input gets no (finite, nonzero) gradient"
     )
     check_zero_input_is_finite(spec, "float32", layer=layer)
@@ -935,7 +943,8 @@ def low_precision_policies(spec: LayerSpec) -> tuple[str, ...]:
 def jit_specs(specs) -> list[LayerSpec]:
     """The specs whose forward `jit_compiled_outputs` compiles: all of them, but on torch the first
     spec of each model-side class only (inductor generates and compiles C++ for every fused kernel: ~3 s a spec
-    on a 2-core CPU, where XLA takes a tenth of that)."""
+    on a 2-core CPU, where XLA takes a tenth of that). Not the input-free specs (see `LayerSpec`)."""
+    specs = [s for s in specs if not s.input_free]
     if BACKEND != "torch":
         return list(specs)
     first = {}

@@ -1,11 +1,14 @@
-"""EVA / EVA-02 against timm: the rotary tables and their application against timm's
-`RotaryEmbeddingCat` and `apply_rot_embed_cat`; `EvaAttention`, `EvaBlock` and `EvaBlockPostNorm` in
-every layout the pretrained models use against timm's modules (random weights moved off their
-initial values, a flipped weight that must fail); the architecture table against timm's constructors;
-the registered set and its pretrained configs against timm's; every architecture's keys and shapes
-against timm's meta model; the smallest, eva02_tiny_patch14_224, whole (logits, pooled features,
-feature maps, strict load, export through timm's strict `load_state_dict`); and timm's
-`checkpoint_filter_fn` (another `img_size`, the original EVA key names).
+"""timm's eva.py family against timm: the rotary tables and their application against timm's
+`RotaryEmbeddingCat`, `RotaryEmbeddingDinoV3`, `RotaryEmbeddingMixed` (learned frequencies) and
+`apply_rot_embed_cat` (both layouts); `EvaAttention`, `AttentionRope`, `EvaBlock` and
+`EvaBlockPostNorm` in every layout the pretrained models use against timm's modules (random weights
+moved off their initial values, a flipped weight that must fail); the architecture table against
+timm's constructors; the registered set and its pretrained configs against timm's; every
+architecture's keys and shapes against timm's meta model; the smallest, eva02_tiny_patch14_224, whole
+(logits, pooled features, feature maps, strict load, export through timm's strict `load_state_dict`);
+the smallest of each other kind whole (DINOv3, ROPE-ViT mixed, Perception Encoder, and, slow, SBB
+rope, ROPE-ViT axial, Sapiens2); and timm's `checkpoint_filter_fn` (another `img_size`, the original
+EVA, DINOv3, Perception Encoder and Sapiens2 layouts).
 
 The blocks' Keras conformance is in tests/layers/test_conformance.py (specs in
 tests/layers/family_specs/eva.py).
@@ -22,14 +25,23 @@ import pytest
 import timm
 import timm.models.eva as te
 import torch
-from timm.models._features import FeatureGetterNet
+from timm.layers import AttentionRope as TimmAttentionRope
 from timm.layers.pos_embed_sincos import RotaryEmbeddingCat as TimmRotaryEmbeddingCat
+from timm.layers.pos_embed_sincos import RotaryEmbeddingDinoV3 as TimmRotaryEmbeddingDinoV3
+from timm.layers.pos_embed_sincos import RotaryEmbeddingMixed as TimmRotaryEmbeddingMixed
 from timm.layers.pos_embed_sincos import apply_rot_embed_cat as timm_apply_rot_embed_cat
+from timm.models._features import FeatureGetterNet
 
 import keras
 import luximm_keras.models.eva as eva
 from luximm_keras.interop import export_timm_weights, load_timm_weights
-from luximm_keras.layers.pos_embed_sincos import RotaryEmbeddingCat, apply_rot_embed_cat
+from luximm_keras.layers.attention_rope import AttentionRope
+from luximm_keras.layers.pos_embed_sincos import (
+    RotaryEmbeddingCat,
+    RotaryEmbeddingDinoV3,
+    RotaryEmbeddingMixed,
+    apply_rot_embed_cat,
+)
 from luximm_keras.models import (
     create_model,
     get_pretrained_cfg,
@@ -41,6 +53,7 @@ from luximm_keras.models import (
 from luximm_keras.models._builder import BuildArgs
 from luximm_keras.models.eva import EvaAttention, EvaBlock, EvaBlockPostNorm, EvaCfg, model_cfgs
 from model_checks import (  # tests/models/model_checks.py
+    NOISE,
     assert_block_close,
     assert_close_to_timm,
     nchw,
@@ -51,7 +64,7 @@ from model_checks import (  # tests/models/model_checks.py
     timm_outputs,
 )
 
-NAME = "eva02_tiny_patch14_224"  # the smallest registered architecture
+NAME = "eva02_tiny_patch14_224"  # the smallest EVA-02 architecture
 NUM_CLASSES = 10  # its pretrained tag has no head: give both models one
 
 
@@ -60,8 +73,8 @@ def eva_architectures() -> set[str]:
 
 
 def timm_pretrained_eva() -> set[str]:
-    """The pretrained `eva.py` entries this family covers (EVA-02 and EVA giant)."""
-    return {n for n in timm.list_models(module="eva", pretrained=True) if n.startswith(("eva02_", "eva_giant_"))}
+    """The pretrained `eva.py` entries: this family covers them all."""
+    return set(timm.list_models(module="eva", pretrained=True))
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -75,6 +88,74 @@ ROPES = {
 }
 
 
+ROPES.update({
+    "rope-vit-axial-xy": dict(dim=64, feat_shape=(14, 14), in_pixels=False, grid_indexing="xy", temperature=100.0),
+    "pe-offset-xy": dict(dim=64, feat_shape=(6, 4), in_pixels=False, grid_offset=1.0, grid_indexing="xy", ref_feat_shape=(24, 24)),
+    "half-layout": dict(dim=32, feat_shape=(3, 5), in_pixels=False, rotate_half=True),
+})
+DINOV3_ROPES = {
+    "dinov3-256": dict(dim=64, feat_shape=(16, 16), temperature=100.0),
+    "non-square-xy-offset": dict(dim=32, feat_shape=(5, 7), temperature=100.0, grid_indexing="xy", grid_offset=0.5),
+    "min-norm-interleaved": dict(dim=32, feat_shape=(4, 6), temperature=100.0, normalize_coords="min", rotate_half=False),
+    "max-norm-periods": dict(dim=32, feat_shape=(6, 4), temperature=None, min_period=0.5, max_period=50.0, normalize_coords="max"),
+}
+
+
+def _check_rotation(table, expected, dim, half, atol):
+    # applied to (B, heads, N, dim) in timm, (B, N, heads, dim) here
+    x = np.random.default_rng(0).standard_normal((2, 3, table.shape[0], dim)).astype("float32")
+    want = timm_apply_rot_embed_cat(torch.from_numpy(x), torch.from_numpy(expected), half=half).numpy()
+    got = keras.ops.convert_to_numpy(apply_rot_embed_cat(x.transpose(0, 2, 1, 3), table[:, None], half=half))
+    np.testing.assert_allclose(got.transpose(0, 2, 1, 3), want, rtol=1e-5, atol=atol)
+    # the rotation is not the identity, and the other layout's is another: a wrong layout would show
+    assert np.abs(want - x).max() > 0.1
+    other = keras.ops.convert_to_numpy(apply_rot_embed_cat(x.transpose(0, 2, 1, 3), table[:, None], half=not half))
+    assert np.abs(other.transpose(0, 2, 1, 3) - want).max() > 0.1
+
+
+@pytest.mark.parametrize("kwargs", DINOV3_ROPES.values(), ids=DINOV3_ROPES.keys())
+def test_dinov3_rope_table_and_rotation_match_timm(kwargs):
+    """timm's eval table (its coordinate augmentation acts in training only, and none is set here)."""
+    expected = TimmRotaryEmbeddingDinoV3(**kwargs).eval().get_embed().numpy()
+    table = RotaryEmbeddingDinoV3(**kwargs).get_embed()
+    assert table.shape == expected.shape == (int(np.prod(kwargs["feat_shape"])), 2 * kwargs["dim"])
+    np.testing.assert_allclose(table, expected, rtol=0, atol=1e-6)
+    _check_rotation(table, expected, kwargs["dim"], kwargs.get("rotate_half", True), 4e-6)
+
+
+def test_dinov3_rope_training_augmentation_is_timms_training_only():
+    """timm draws new coordinates per call in training when an augmentation is set (Sapiens2's
+    `rope_rescale_coords`); in eval its table is the plain one, which is the table here."""
+    kwargs = dict(dim=32, feat_shape=(4, 4), temperature=100.0)
+    module = TimmRotaryEmbeddingDinoV3(**kwargs, rescale_coords=2.0)
+    plain = RotaryEmbeddingDinoV3(**kwargs).get_embed()
+    np.testing.assert_allclose(module.eval().get_embed().numpy(), plain, rtol=0, atol=1e-6)
+    torch.manual_seed(0)
+    assert np.abs(module.train().get_embed().numpy() - plain).max() > 1e-3
+
+
+def test_mixed_rope_matches_timm_and_loads_its_freqs():
+    """ROPE-ViT's learned frequencies: timm's `rope.freqs` loaded into the Keras variable, every
+    block's table equal to timm's `get_embed()`, and a flipped frequency no longer."""
+    dim, depth, heads, grid = 96, 3, 3, (5, 7)
+    module = randomized(lambda: TimmRotaryEmbeddingMixed(dim, depth=depth, num_heads=heads, feat_shape=list(grid)))
+    module.eval()
+    layer = RotaryEmbeddingMixed(dim, depth, heads, grid, name="rope")
+    x = np.zeros((1, 1 + grid[0] * grid[1], dim), "float32")
+    layer.build(x.shape)
+    state = numpy_state(module)
+    assert sorted(state) == ["freqs"]
+    report = load_timm_weights(layer, state)
+    assert report.ok and report.loaded == ["freqs"], report.describe()
+    with torch.no_grad():
+        expected = module.get_embed().numpy()  # (depth, heads, N, 2 * head_dim)
+    got = keras.ops.convert_to_numpy(layer(x)).transpose(0, 2, 1, 3)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=2e-6)
+    load_timm_weights(layer, {"freqs": -state["freqs"]}, strict=False)
+    assert np.abs(keras.ops.convert_to_numpy(layer(x)).transpose(0, 2, 1, 3) - expected).max() > 0.1
+    assert RotaryEmbeddingMixed.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
 @pytest.mark.parametrize("kwargs", ROPES.values(), ids=ROPES.keys())
 def test_rope_table_and_rotation_match_timm(kwargs):
     expected = TimmRotaryEmbeddingCat(**kwargs).get_embed().numpy()
@@ -83,13 +164,8 @@ def test_rope_table_and_rotation_match_timm(kwargs):
     # pixel bands reach ~100 rad: one float32 step of a band there is ~6e-6 in the angle (numpy's
     # linspace rounds once, torch's per step); EVA-02's inverse-frequency bands agree to 1e-6
     np.testing.assert_allclose(table, expected, rtol=0, atol=1e-5 if kwargs["in_pixels"] else 1e-6)
-    # applied to (B, heads, N, dim) in timm, (B, N, heads, dim) here
-    x = np.random.default_rng(0).standard_normal((2, 3, table.shape[0], kwargs["dim"])).astype("float32")
-    want = timm_apply_rot_embed_cat(torch.from_numpy(x), torch.from_numpy(expected)).numpy()
-    got = keras.ops.convert_to_numpy(apply_rot_embed_cat(x.transpose(0, 2, 1, 3), table[:, None]))
-    np.testing.assert_allclose(got.transpose(0, 2, 1, 3), want, rtol=1e-5, atol=4e-5 if kwargs["in_pixels"] else 4e-6)
-    # the rotation is not the identity: a wrong layout would show
-    assert np.abs(want - x).max() > 0.1
+    _check_rotation(table, expected, kwargs["dim"], kwargs.get("rotate_half", False),
+                    4e-5 if kwargs["in_pixels"] else 4e-6)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -173,6 +249,128 @@ def test_eva_block_matches_timm(variant):
     assert EvaBlock.from_config(block.get_config()).get_config() == block.get_config()
 
 
+# The rotary tables of the newer models for GRID, as timm's modules make them, and ours' arguments.
+def _rope_case(kind: str, head_dim: int):
+    if kind == "dinov3":  # DINOv3, LingBot, Sapiens2
+        table = TimmRotaryEmbeddingDinoV3(head_dim, temperature=100.0, feat_shape=list(GRID)).eval().get_embed()
+        return table, dict(rope_grid_size=GRID, rope_type="dinov3", rope_temperature=100.0, rotate_half=True)
+    if kind == "axial":  # ROPE-ViT
+        table = TimmRotaryEmbeddingCat(
+            head_dim, in_pixels=False, feat_shape=list(GRID), grid_indexing="xy", temperature=100.0).get_embed()
+        return table, dict(rope_grid_size=GRID, rope_temperature=100.0, rope_grid_indexing="xy")
+    if kind == "pe":  # Perception Encoder
+        table = TimmRotaryEmbeddingCat(
+            head_dim, in_pixels=False, feat_shape=list(GRID), grid_indexing="xy", grid_offset=1.0,
+            ref_feat_shape=(24, 24)).get_embed()
+        return table, dict(rope_grid_size=GRID, rope_grid_indexing="xy", rope_grid_offset=1.0, rope_ref_feat_shape=(24, 24))
+    raise ValueError(kind)
+
+
+def _compare_with_rope(module, layer, x, timm_rope, our_rope, flip: str, name: str):
+    """`_compare` for layers that take the rope table as an argument (ROPE-ViT's mixed tables)."""
+    state = numpy_state(module)
+    layer.build(x.shape)
+    report = load_timm_weights(layer, state)
+    assert report.ok and sorted(report.loaded) == sorted(state), f"{name}: {report.describe()}"
+    with torch.no_grad():
+        expected = module(torch.from_numpy(x), rope=timm_rope).numpy()
+    assert_block_close(keras.ops.convert_to_numpy(layer(x, rope=our_rope)), expected, name)
+    load_timm_weights(layer, {flip: -state[flip]}, strict=False)
+    with pytest.raises(AssertionError):
+        assert_block_close(keras.ops.convert_to_numpy(layer(x, rope=our_rope)), expected, f"{name} with {flip} flipped")
+
+
+RMS = functools.partial(timm.layers.RmsNorm, eps=1e-6)
+LN5 = functools.partial(timm.layers.LayerNorm, eps=1e-5)
+# timm's AttentionRope arguments as the pretrained models set them, its norm, ours, the rope, the flip.
+ROPE_ATTENTIONS = {
+    "rope-vit-axial": (dict(), LN, dict(), "axial", 1, "qkv.bias"),
+    "pe": (dict(), LN5, dict(epsilon=1e-5), "pe", 1, "proj.bias"),
+    "sapiens2-gqa-qk-rmsnorm": (
+        dict(qkv_fused=False, qk_norm=True, num_kv_heads=2, rotate_half=True), RMS,
+        dict(qkv_fused=False, qk_norm=True, num_kv_heads=2, norm_layer="rmsnorm"), "dinov3", 9, "k_proj.bias",
+    ),
+    "no-rope-scale-norm-no-proj-bias": (
+        dict(scale_norm=True, proj_bias=False, qkv_bias=False), LN, dict(scale_norm=True, proj_bias=False, qkv_bias=False),
+        None, 1, "norm.weight",
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", ROPE_ATTENTIONS)
+def test_attention_rope_matches_timm(variant):
+    timm_kwargs, norm, our_kwargs, rope_kind, npt, flip = ROPE_ATTENTIONS[variant]
+    dim, heads = 64, 4
+    module = randomized(lambda: TimmAttentionRope(
+        dim, num_heads=heads, num_prefix_tokens=npt, norm_layer=norm, **timm_kwargs))
+    rope, rope_args = _rope_case(rope_kind, dim // heads) if rope_kind else (None, {})
+    layer = AttentionRope(dim, num_heads=heads, num_prefix_tokens=npt, **our_kwargs, **rope_args)
+    x = np.random.default_rng(1).standard_normal((2, npt + GRID[0] * GRID[1], dim)).astype("float32")
+    _compare(module, layer, x, lambda m, t: m(t, rope=rope), flip, variant)
+    assert AttentionRope.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("qkv_bias", [True, False], ids=["qkvb", "no-bias"])
+def test_dinov3_eva_attention_matches_timm(qkv_bias):
+    """DINOv3's attention: EvaAttention with its rope in the half layout after 1 + 4 prefix tokens."""
+    dim, heads, npt = 48, 3, 5
+    module = randomized(lambda: te.EvaAttention(
+        dim, num_heads=heads, qkv_bias=qkv_bias, num_prefix_tokens=npt, scale_norm=False, rotate_half=True,
+        norm_layer=LN5))
+    rope, rope_args = _rope_case("dinov3", dim // heads)
+    layer = EvaAttention(dim, num_heads=heads, qkv_bias=qkv_bias, num_prefix_tokens=npt, **rope_args)
+    x = np.random.default_rng(1).standard_normal((2, npt + GRID[0] * GRID[1], dim)).astype("float32")
+    _compare(module, layer, x, lambda m, t: m(t, rope=rope), "q_bias" if qkv_bias else "qkv.weight", "dinov3")
+
+
+# timm's EvaBlock arguments of the newer models, their norm, ours, the rope, prefix tokens, the flip.
+NEW_BLOCKS = {
+    "dinov3-plus-aligned-swiglu": (
+        dict(qkv_bias=False, mlp_ratio=2.9, swiglu_mlp=True, swiglu_align_to=8, init_values=1e-5, rotate_half=True),
+        LN5, dict(qkv_bias=False, mlp_ratio=2.9, swiglu_mlp=True, swiglu_align_to=8, init_values=1e-5, epsilon=1e-5),
+        "dinov3", 5, "mlp.fc1_g.weight",
+    ),
+    "sapiens2-gqa-attn-only-layer-scale": (
+        dict(attn_type="rope", qkv_fused=False, qk_norm=True, num_kv_heads=1, swiglu_mlp=True, init_values=1.0,
+             attn_only_layer_scale=True, rotate_half=True),
+        RMS, dict(attn_type="rope", qkv_fused=False, qk_norm=True, num_kv_heads=1, swiglu_mlp=True, init_values=1.0,
+                  attn_only_layer_scale=True, norm_layer="rmsnorm"),
+        "dinov3", 9, "gamma_1",
+    ),
+    "rope-vit-axial": (
+        dict(attn_type="rope", init_values=1e-5), LN, dict(attn_type="rope", init_values=1e-5), "axial", 1, "gamma_2",
+    ),
+    "pe-lang": (
+        dict(attn_type="rope", init_values=0.1), LN5, dict(attn_type="rope", init_values=0.1, epsilon=1e-5), "pe", 1,
+        "attn.qkv.weight",
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", NEW_BLOCKS)
+def test_newer_eva_blocks_match_timm(variant):
+    timm_kwargs, norm, our_kwargs, rope_kind, npt, flip = NEW_BLOCKS[variant]
+    dim, heads = 48, 3
+    module = randomized(lambda: te.EvaBlock(dim, heads, num_prefix_tokens=npt, norm_layer=norm, **timm_kwargs))
+    rope, rope_args = _rope_case(rope_kind, dim // heads)
+    block = EvaBlock(dim, heads, num_prefix_tokens=npt, **our_kwargs, **rope_args)
+    x = np.random.default_rng(1).standard_normal((2, npt + GRID[0] * GRID[1], dim)).astype("float32")
+    _compare(module, block, x, lambda m, t: m(t, rope=rope), flip, variant)
+    assert EvaBlock.from_config(block.get_config()).get_config() == block.get_config()
+
+
+def test_mixed_rope_block_matches_timm():
+    """ROPE-ViT mixed: the block takes its (learned) table as an argument, `(N, heads, 2 * head_dim)`
+    here, `(heads, N, 2 * head_dim)` in timm."""
+    dim, heads = 48, 3
+    module = randomized(lambda: te.EvaBlock(dim, heads, attn_type="rope", init_values=1e-5, norm_layer=LN))
+    rope = TimmRotaryEmbeddingMixed(dim, depth=2, num_heads=heads, feat_shape=list(GRID)).get_embed()[1].detach()
+    block = EvaBlock(dim, heads, attn_type="rope", init_values=1e-5)
+    x = np.random.default_rng(1).standard_normal((2, TOKENS, dim)).astype("float32")
+    ours = np.ascontiguousarray(rope.numpy().transpose(1, 0, 2))
+    _compare_with_rope(module, block, x, rope, ours, "attn.qkv.bias", "mixed")
+
+
 def test_post_norm_block_matches_timm():
     """EVA-02 enormous's block: no rope, GELU MLP, norms after each branch."""
     dim, heads = 48, 3
@@ -192,6 +390,18 @@ def test_blocks_refuse_bad_input():
         EvaBlock(48, 3).build((None, 13, 32))
     with pytest.raises(ValueError, match="qk_norm"):
         EvaBlockPostNorm(48, 3, qk_norm=True)
+    with pytest.raises(ValueError, match="num_kv_heads"):
+        AttentionRope(64, num_heads=4, num_kv_heads=3)
+    with pytest.raises(ValueError, match="grouped-query"):
+        AttentionRope(64, num_heads=4, num_kv_heads=2, qkv_fused=True)
+    with pytest.raises(ValueError, match="grouped-query"):
+        EvaAttention(64, num_heads=4, num_kv_heads=2)
+    with pytest.raises(ValueError, match="attn_type"):
+        EvaBlock(48, 3, attn_type="mrope")
+    with pytest.raises(ValueError, match="rope_type"):
+        AttentionRope(64, num_heads=4, rope_type="mrope", rope_grid_size=GRID)
+    with pytest.raises(ValueError, match="divisible by 4"):
+        RotaryEmbeddingMixed(36, depth=2, num_heads=6, feat_shape=GRID)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -217,10 +427,21 @@ def _timm_constructor_args(name: str) -> dict:
     return captured
 
 
+def _as_cfg_fields(args: dict) -> dict:
+    """timm's `norm_layer` partial as `EvaCfg`'s `norm_layer`/`norm_eps` (timm's default when absent)."""
+    args = dict(args)
+    norm = args.pop("norm_layer", None)
+    if norm is not None:
+        assert norm.func in (timm.layers.LayerNorm, timm.layers.RmsNorm) and set(norm.keywords) == {"eps"}, norm
+        args["norm_layer"] = "rmsnorm" if norm.func is timm.layers.RmsNorm else "layernorm"
+        args["norm_eps"] = norm.keywords["eps"]
+    return args
+
+
 def test_the_architecture_table_is_timms_constructors():
     defaults = EvaCfg()
     for name, cfg in model_cfgs.items():
-        args = _timm_constructor_args(name)
+        args = _as_cfg_fields(_timm_constructor_args(name))
         for field, value in args.items():
             ours = getattr(cfg, field)
             assert (tuple(ours) if isinstance(ours, tuple) else ours) == (
@@ -230,12 +451,12 @@ def test_the_architecture_table_is_timms_constructors():
         assert cfg.img_size == args.get("img_size", 224), name
 
 
-def test_registered_set_is_timms_pretrained_eva02_and_giant():
+def test_registered_set_is_timms_pretrained_eva():
     assert eva_architectures() == {name.split(".")[0] for name in timm_pretrained_eva()}
     ours = {name for name in list_models(pretrained=True) if name.split(".")[0] in eva_architectures()}
     assert ours == timm_pretrained_eva()
-    assert min(eva_architectures(), key=lambda n: sum(
-        p.numel() for p in timm.create_model(n, device="meta").parameters())) == NAME
+    eva02 = {n for n in eva_architectures() if n.startswith(("eva02_", "eva_giant_"))}
+    assert min(eva02, key=lambda n: sum(p.numel() for p in timm.create_model(n, device="meta").parameters())) == NAME
     for name in eva_architectures():
         assert model_entry(name).checkpoint_filter is eva.checkpoint_filter_fn
 
@@ -247,21 +468,41 @@ def test_every_pretrained_config_equals_timms():
         assert get_pretrained_cfg(name).to_dict() == theirs, name
 
 
-BIG = ("eva02_large", "eva_giant", "eva02_enormous")
-# Too large to hold here in float32 (4.4B parameters): its keys and shapes are checked at 2 of its 64 blocks.
-TRUNCATED = {"eva02_enormous_patch14_clip_224": 2}
+# Built in Keras by default: the small ones, one or more of each kind; the others are slow.
+SHAPES_BY_DEFAULT = {
+    "eva02_tiny_patch14_224", "eva02_small_patch14_224", "eva02_base_patch14_224", "eva02_tiny_patch14_336",
+    "eva02_small_patch14_336", "eva02_base_patch14_448", "eva02_base_patch16_clip_224",
+    "vit_tiny_patch16_dinov3_qkvb", "vit_small_patch16_dinov3", "vit_small_plus_patch16_dinov3",
+    "vit_small_patch16_rope_224", "vit_small_patch16_rope_mixed_ape_224", "vit_medium_patch16_rope_reg1_gap_256",
+    "vit_pe_core_tiny_patch16_384", "vit_pe_spatial_tiny_patch16_512", "vit_small_patch16_lingbot",
+}
+# Too large to build here in float32 (0.6B to 6.7B parameters): their keys and shapes are checked at 2
+# of their blocks (Sapiens2's: a full and a grouped-query block).
+TRUNCATED = {
+    name: 2 for name in model_cfgs
+    if name.startswith(("eva02_enormous", "vit_7b", "vit_huge", "vit_giant", "vit_5b", "vit_pe_core_gigantic",
+                        "vit_pe_lang_gigantic", "vit_pe_spatial_gigantic"))
+}
+
+
+def _truncated(name: str, depth: int) -> tuple[dict, EvaCfg]:
+    """timm's arguments and our architecture for `name` cut to `depth` blocks."""
+    cfg = model_cfgs[name]
+    if not isinstance(cfg.num_kv_heads, tuple):
+        return {"depth": depth}, dataclasses.replace(cfg, depth=depth)
+    kv_heads = (cfg.num_kv_heads[0], min(cfg.num_kv_heads))[:depth]
+    return {"depth": depth, "num_kv_heads": kv_heads}, dataclasses.replace(cfg, depth=depth, num_kv_heads=kv_heads)
 
 
 @pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.slow) if n.startswith(BIG) else n for n in sorted(model_cfgs)],
+    "name", [n if n in SHAPES_BY_DEFAULT else pytest.param(n, marks=pytest.mark.slow) for n in sorted(model_cfgs)],
 )
 def test_keys_and_shapes_match_timm(name):
     depth = TRUNCATED.get(name)
-    meta = timm.create_model(name, device="meta", **({"depth": depth} if depth else {}))
+    timm_args, cfg = _truncated(name, depth) if depth else ({}, None)
+    meta = timm.create_model(name, device="meta", **timm_args)
     expected = {k: tuple(v.shape) for k, v in meta.state_dict().items()}
     if depth:
-        cfg = dataclasses.replace(model_cfgs[name], depth=depth)
         size = get_pretrained_cfg(name).input_size[1:]
         graph = eva.build_eva(cfg, name, BuildArgs(num_classes=get_pretrained_cfg(name).num_classes, img_size=size))
         model = keras.Model(graph.inputs, graph.outputs)
@@ -426,3 +667,181 @@ def test_unfused_original_biases_are_renamed_as_timm():
     assert sorted(ours) == sorted(expected)
     assert {"blocks.0.attn.q_proj.bias", "blocks.0.attn.v_proj.bias", "blocks.0.mlp.norm.weight",
             "blocks.0.attn.norm.bias", "blocks.0.mlp.fc1_g.weight", "blocks.0.mlp.fc1_x.weight"} <= set(ours)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The newer kinds whole: the smallest of each (at a reduced image size where the default is large)
+
+
+def _noise(name: str) -> float:
+    # timm's layer scales start at 1e-5 and its heads at 1e-3 of their init: moved well off those, so
+    # that every block and the head weigh in the logits (and a flipped weight shows).
+    return 0.3 if "gamma" in name or name.startswith("head.") else NOISE
+
+
+# kind: (architecture, img_size or None for timm's default, keys to flip)
+WHOLE = {
+    "dinov3": ("vit_tiny_patch16_dinov3_qkvb", (128, 128), ["reg_token", "blocks.3.attn.v_bias"]),
+    "rope-mixed": ("vit_small_patch16_rope_mixed_224", (64, 64), ["rope.freqs", "blocks.5.attn.qkv.bias"]),
+    "pe-core": ("vit_pe_core_tiny_patch16_384", (128, 128), ["attn_pool.latent", "pos_embed"]),
+    "sbb-rope-reg": ("vit_medium_patch16_rope_reg1_gap_256", (128, 128), ["reg_token", "fc_norm.bias"]),
+    "rope-axial-ape": ("vit_small_patch16_rope_ape_224", (112, 112), ["pos_embed", "blocks.2.gamma_1"]),
+    "pe-spatial": ("vit_pe_spatial_tiny_patch16_512", (128, 128), ["blocks.11.mlp.fc2.weight"]),
+    "dinov3-plus": ("vit_small_plus_patch16_dinov3", (128, 128), ["blocks.0.mlp.fc1_x.weight"]),
+    "lingbot": ("vit_small_patch16_lingbot", (128, 128), ["cls_token"]),
+    "sapiens2": ("vit_base_patch16_sapiens2", (64, 48), ["blocks.4.attn.k_norm.weight", "reg_token"]),
+}
+WHOLE_BY_DEFAULT = ("dinov3", "rope-mixed", "pe-core")
+
+
+@pytest.mark.parametrize(
+    "kind", [k if k in WHOLE_BY_DEFAULT else pytest.param(k, marks=pytest.mark.slow) for k in WHOLE],
+)
+def test_newer_kinds_whole_match_timm(kind):
+    """Strict load of every timm key, logits, flipped weights that must move them, and the export
+    through timm's strict `load_state_dict`."""
+    name, size, flips = WHOLE[kind]
+    kwargs = {} if size is None else {"img_size": size}
+    reference = randomized(lambda: timm.create_model(name, num_classes=NUM_CLASSES, **kwargs), noise=_noise)
+    rows, cols = reference.patch_embed.img_size
+    images = np.random.default_rng(0).standard_normal((2, rows, cols, 3)).astype("float32")
+    logits, _ = timm_outputs(reference, nchw(images))
+    state = numpy_state(reference)
+
+    model = create_model(name, num_classes=NUM_CLASSES, **kwargs)
+    report = load_pretrained(model, state)
+    assert report.ok and not report.reinitialized and not report.discarded, report.describe()
+    assert sorted(report.loaded) == sorted(state)
+    assert_close_to_timm(predict(model, images), logits, name)
+
+    tolerance = 1e-4 * max(1.0, float(np.abs(logits).max()))
+    weak = {}
+    for key in flips:
+        try:
+            load_timm_weights(model, {key: -state[key]}, strict=False)
+            error = float(np.abs(predict(model, images) - logits).max())
+        finally:
+            assert load_timm_weights(model, {key: state[key]}, strict=False).loaded == [key]
+        if not error > 10 * tolerance:
+            weak[key] = f"{error:.3g}"
+    assert not weak, f"negating these moved the logits by only: {weak}"
+
+    exported = export_timm_weights(model)
+    fresh = timm.create_model(name, num_classes=NUM_CLASSES, **kwargs)
+    fresh.load_state_dict({k: torch.from_numpy(v) for k, v in exported.items()}, strict=True)
+    for key, value in exported.items():
+        np.testing.assert_array_equal(value, state[key], err_msg=key)
+
+
+def test_mixed_rope_freqs_are_a_trainable_variable():
+    """ROPE-ViT mixed's learned frequencies are a Keras variable of the `rope` layer, trained with the
+    rest (timm: `rope.freqs`, an `nn.Parameter`); the fixed tables are constants, not variables."""
+    model = create_model("vit_small_patch16_rope_mixed_224", num_classes=0, img_size=(32, 32))
+    rope = model.get_layer("rope")
+    assert isinstance(rope, RotaryEmbeddingMixed)
+    assert [v.path for v in rope.trainable_variables] == ["rope/freqs"]
+    assert tuple(rope.freqs.shape) == (2, 12, 6, 32)
+    dinov3 = create_model("vit_tiny_patch16_dinov3_qkvb", num_classes=0, img_size=(32, 32))
+    assert not any("rope" in v.path for v in dinov3.variables)
+
+
+# ----------------------------------------------------------------------------------------------------
+# timm's conversions of the original DINOv3, Perception Encoder and Sapiens2 layouts
+
+
+def _as_torch(state: dict) -> dict:
+    return {k: torch.from_numpy(np.asarray(v)) for k, v in state.items()}
+
+
+def _assert_same_filtered(ours: dict, theirs: dict):
+    assert sorted(ours) == sorted(theirs)
+    for key, value in ours.items():
+        np.testing.assert_array_equal(np.asarray(value), theirs[key].numpy(), err_msg=key)
+
+
+@pytest.mark.parametrize("name", ["vit_tiny_patch16_dinov3_qkvb", "vit_small_patch16_dinov3"])
+def test_dinov3_original_layout_is_converted_as_timm(name):
+    """Meta's DINOv3 keys (`storage_tokens`, `ls1/ls2.gamma`, a packed `qkv.bias`, the `periods`
+    buffer, `mask_token`, EUPE's `projectors.*`): timm's filter and ours agree, and the result loads
+    strictly (the packed bias split into `q_bias`/`v_bias`, or dropped by the bias-free model)."""
+    depth = 2
+    reference = randomized(lambda: timm.create_model(name, depth=depth))
+    state = numpy_state(reference)
+    original = {}
+    for key, value in state.items():
+        key = key.replace("reg_token", "storage_tokens").replace("gamma_1", "ls1.gamma").replace("gamma_2", "ls2.gamma")
+        original[key] = value
+    for i in range(depth):
+        q = state.get(f"blocks.{i}.attn.q_bias", np.full(192 if "tiny" in name else 384, 0.5, "float32"))
+        v = state.get(f"blocks.{i}.attn.v_bias", -q)
+        original.pop(f"blocks.{i}.attn.q_bias", None)
+        original.pop(f"blocks.{i}.attn.v_bias", None)
+        original[f"blocks.{i}.attn.qkv.bias"] = np.concatenate([q, np.zeros_like(q), v])
+        original[f"blocks.{i}.attn.qkv.bias_mask"] = np.ones(3 * q.shape[0], "float32")
+    original["rope_embed.periods"] = np.ones(8, "float32")
+    original["mask_token"] = np.zeros((1, state["cls_token"].shape[-1]), "float32")
+    original["projectors.0.weight"] = np.zeros((4, 4), "float32")
+    model = keras.Model(*_graph(name, depth))
+    expected = te.checkpoint_filter_fn(_as_torch(original), reference)
+    ours = eva.checkpoint_filter_fn(original, model)
+    _assert_same_filtered(ours, expected)
+    assert sorted(ours) == sorted(state)
+    assert load_timm_weights(model, ours).ok
+
+
+def _graph(name: str, depth: int):
+    cfg = dataclasses.replace(model_cfgs[name], depth=depth)
+    graph = eva.build_eva(cfg, name, BuildArgs(num_classes=0, img_size=(32, 32)))
+    return graph.inputs, graph.outputs
+
+
+def test_perception_encoder_original_layout_is_converted_as_timm():
+    """Meta's PE layout (OpenCLIP-like `visual.*`): timm's `_convert_pe` and ours agree."""
+    rng = np.random.default_rng(0)
+    d, n = 8, 5
+
+    def r(*shape):
+        return rng.standard_normal(shape).astype("float32")
+
+    original = {
+        "visual.conv1.weight": r(d, 3, 16, 16), "visual.class_embedding": r(d), "visual.positional_embedding": r(n, d),
+        "visual.ln_pre.weight": r(d), "visual.ln_post.bias": r(d), "visual.proj": r(d, 6),
+        "visual.transformer.resblocks.0.ln_1.weight": r(d), "visual.transformer.resblocks.0.ln_2.bias": r(d),
+        "visual.transformer.resblocks.0.attn.in_proj_weight": r(3 * d, d),
+        "visual.transformer.resblocks.0.attn.in_proj_bias": r(3 * d),
+        "visual.transformer.resblocks.0.attn.out_proj.weight": r(d, d),
+        "visual.transformer.resblocks.0.ls_1.gamma": r(d), "visual.transformer.resblocks.0.ls_2.gamma": r(d),
+        "visual.transformer.resblocks.0.mlp.c_fc.weight": r(4 * d, d),
+        "visual.transformer.resblocks.0.mlp.c_proj.bias": r(d),
+        "visual.attn_pool.probe": r(1, 1, d), "visual.attn_pool.attn.in_proj_weight": r(3 * d, d),
+        "visual.attn_pool.attn.in_proj_bias": r(3 * d), "visual.attn_pool.attn.out_proj.weight": r(d, d),
+        "visual.attn_pool.layernorm.weight": r(d), "visual.attn_pool.mlp.c_fc.weight": r(4 * d, d),
+        "text.token_embedding.weight": r(3, d),
+    }
+    expected = te.checkpoint_filter_fn({"model": _as_torch(original)}, None)
+    ours = eva.checkpoint_filter_fn({"model": original}, keras.Sequential())
+    _assert_same_filtered(ours, expected)
+    assert {"cls_token", "pos_embed", "head.weight", "head.bias", "attn_pool.q.weight", "attn_pool.kv.bias",
+            "attn_pool.latent", "blocks.0.attn.qkv.weight", "blocks.0.gamma_1", "norm_pre.weight"} <= set(ours)
+
+
+def test_sapiens2_original_layout_is_renamed_as_timm():
+    """Meta's Sapiens2 keys (`wq/wk/wv`, `ffn.w12/w3`, `ln1/ln2`, the attention's own layer scale,
+    `storage_tokens`): timm's filter and ours agree."""
+    rng = np.random.default_rng(0)
+    d = 8
+    original = {
+        "cls_token": (1, 1, d), "storage_tokens": (1, 8, d), "mask_token": (1, d),
+        "patch_embed.projection.weight": (d, 3, 16, 16), "patch_embed.projection.bias": (d,),
+        "blocks.0.attn.wq.weight": (d, d), "blocks.0.attn.wk.bias": (d // 2,), "blocks.0.attn.wv.weight": (d // 2, d),
+        "blocks.0.attn.q_norm.weight": (4,), "blocks.0.attn.gamma.weight": (d,),
+        "blocks.0.ffn.w12.weight": (8 * d, d), "blocks.0.ffn.w3.weight": (d, 4 * d),
+        "blocks.0.ln1.weight": (d,), "blocks.0.ln2.weight": (d,), "ln1.weight": (d,), "rope_embed.periods": (4,),
+    }
+    original = {k: rng.standard_normal(shape).astype("float32") for k, shape in original.items()}
+    meta = timm.create_model("vit_base_patch16_sapiens2", device="meta")
+    expected = te.checkpoint_filter_fn(_as_torch(original), meta)
+    ours = eva.checkpoint_filter_fn(original, keras.Sequential())
+    _assert_same_filtered(ours, expected)
+    assert {"reg_token", "patch_embed.proj.weight", "blocks.0.attn.k_proj.bias", "blocks.0.gamma_1",
+            "blocks.0.mlp.fc1.weight", "blocks.0.mlp.fc2.weight", "blocks.0.norm1.weight", "norm.weight"} <= set(ours)
