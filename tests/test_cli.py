@@ -113,7 +113,7 @@ def test_convert_with_another_number_of_classes_gives_a_new_head(vit_tiny_checkp
 # Each family's smallest architecture: those of a few million parameters in CI, the rest in the slow
 # suite (tests/models/test_builder.py's SMALLEST names them all).
 FAMILIES = ["vit_tiny_patch16_224", "convnextv2_atto", "resnetv2_18", "coatnet_pico_rw_224", "resnet10t", "test_nfnet",
-            "deit_tiny_distilled_patch16_224", "regnetx_002", "tinynet_e", "eva02_tiny_patch14_224"]
+            "deit_tiny_distilled_patch16_224", "regnetx_002", "tinynet_e", "eva02_tiny_patch14_224", "mobilenetv3_small_050", "test_byobnet"]
 SLOW_FAMILIES = ["vgg11", "swin_tiny_patch4_window7_224"]
 
 FRESH_PROCESS = """

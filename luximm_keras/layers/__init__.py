@@ -9,6 +9,8 @@ from luximm_keras.layers.batch_norm import BatchNorm2D
 from luximm_keras.layers.activations import NONLIN_GAMMA, GammaAct, gelu_tanh, get_act, quick_gelu
 from luximm_keras.layers.attention import MultiHeadSelfAttention
 from luximm_keras.layers.attention_pool import AttentionPoolLatent
+from luximm_keras.layers.attention_pool2d import AttentionPool2d
+from luximm_keras.layers.attention_rope import AttentionRope
 from luximm_keras.layers.blur_pool import BlurPool2D
 from luximm_keras.layers.create_attn import create_attn, get_attn
 from luximm_keras.layers.eca import CecaModule, EcaModule
@@ -25,16 +27,24 @@ from luximm_keras.layers.factories import (
     vit_block,
     vit_layernorm,
 )
+from luximm_keras.layers.global_context import GlobalContext
 from luximm_keras.layers.grn import GlobalResponseNorm
 from luximm_keras.layers.helpers import make_divisible, se_make_divisible, to_pair
 from luximm_keras.layers.layer_scale import LayerScale, LayerScale2D
 from luximm_keras.layers.mlp import ConvMlp, GlobalResponseNormMlp, GluMlp, Mlp, SwiGLU
+from luximm_keras.layers.non_local_attn import BatNonLocalAttn
 from luximm_keras.layers.norm import LayerNorm2D, RmsNorm2D, SimpleNorm2D
 from luximm_keras.layers.norm_act import BatchNormAct2D, GroupNormAct
 from luximm_keras.layers.padding import get_padding, same_padding
 from luximm_keras.layers.patch_embed import PatchEmbed
 from luximm_keras.layers.pos_embed import resample_abs_pos_embed
-from luximm_keras.layers.pos_embed_sincos import RotaryEmbeddingCat, apply_rot_embed_cat, build_rotary_pos_embed
+from luximm_keras.layers.pos_embed_sincos import (
+    RotaryEmbeddingCat,
+    RotaryEmbeddingDinoV3,
+    RotaryEmbeddingMixed,
+    apply_rot_embed_cat,
+    build_rotary_pos_embed,
+)
 from luximm_keras.layers.pos_embed_rel import (
     RelPosBias,
     RelPosBiasTf,
@@ -49,7 +59,10 @@ from luximm_keras.layers.squeeze_excite import SqueezeExcite
 from luximm_keras.layers.std_conv import ScaledStdConv2D, StdConv2D
 
 __all__ = [
+    "AttentionPool2d",
     "AttentionPoolLatent",
+    "AttentionRope",
+    "BatNonLocalAttn",
     "BatchNorm2D",
     "BatchNormAct2D",
     "BlurPool2D",
@@ -59,6 +72,7 @@ __all__ = [
     "EcaModule",
     "EvoNorm2DS0",
     "GammaAct",
+    "GlobalContext",
     "GlobalResponseNorm",
     "GlobalResponseNormMlp",
     "GluMlp",
@@ -75,6 +89,8 @@ __all__ = [
     "RelPosMlp",
     "RmsNorm2D",
     "RotaryEmbeddingCat",
+    "RotaryEmbeddingDinoV3",
+    "RotaryEmbeddingMixed",
     "ScaledStdConv2D",
     "SimpleNorm2D",
     "SqueezeExcite",

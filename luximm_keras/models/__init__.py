@@ -22,11 +22,13 @@ from luximm_keras.models._registry import get_pretrained_cfg, list_models, model
 
 # Importing a family registers its architectures.
 from luximm_keras.models import (  # noqa: E402,F401
+    byobnet,
     convnext,
     deit,
     efficientnet,
     eva,
     maxxvit,
+    mobilenetv3,
     nfnet,
     regnet,
     resnet,

@@ -58,6 +58,8 @@ SMALLEST = {
     "regnet": "regnetx_002",
     "efficientnet": "tinynet_e",
     "eva": "eva02_tiny_patch14_224",
+    "mobilenetv3": "mobilenetv3_small_050",
+    "byobnet": "test_byobnet",
 }
 # Families whose smallest pretrained checkpoint is headless (EVA-02 tiny's only tag is a MIM
 # pretraining): the contract gives both sides the usual 1000-class head, as a user fine-tuning it would.
@@ -317,7 +319,7 @@ FORWARD_LIMIT = 300_000_000
 # float32 logits chaotic (timm's float32 misses its float64 by more than the logits' size; see
 # `perturbed_timm_model`). These families' models take statistics that fit the images, as trained
 # weights have.
-CALIBRATED_BATCH_NORMS = {"maxxvit", "efficientnet"}
+CALIBRATED_BATCH_NORMS = {"maxxvit", "efficientnet", "mobilenetv3", "byobnet"}
 
 
 @pytest.mark.slow
