@@ -1,6 +1,7 @@
-"""EvoNorm-S0: a normalization and activation in one, normalizing by group statistics without centring.
+"""EvoNorm-S0 and -S0a: a normalization and activation in one, normalizing by group statistics without
+centring.
 
-Reference: timm/layers/evo_norm.py (`EvoNorm2dS0`, `group_std`)
+Reference: timm/layers/evo_norm.py (`EvoNorm2dS0`, `EvoNorm2dS0a`, `group_std`)
 """
 
 from __future__ import annotations
@@ -103,3 +104,34 @@ class EvoNorm2DS0(_ChannelNorm2D):
             }
         )
         return config
+
+
+@serializable
+class EvoNorm2DS0a(EvoNorm2DS0):
+    """EvoNorm-S0a: `y = x * sigmoid(v * x) / group_std(x) * gamma + beta` (with `apply_act`), else
+    `y = x / group_std(x) * gamma + beta`: unlike S0, the division by the group standard deviation
+    (of the input, before the gate) applies without the activation too. timm's epsilon is 1e-3.
+
+    Arguments as `EvoNorm2DS0`'s.
+
+    Example:
+        >>> EvoNorm2DS0a(group_size=16)(keras.ops.ones((2, 7, 7, 64))).shape
+        (2, 7, 7, 64)
+
+    Reference: timm/layers/evo_norm.py `EvoNorm2dS0a`.
+    """
+
+    def __init__(self, groups: int = 32, group_size: int | None = None, apply_act: bool = True,
+                 epsilon: float = 1e-3, **kwargs):
+        super().__init__(groups=groups, group_size=group_size, apply_act=apply_act, epsilon=epsilon, **kwargs)
+
+    def call(self, inputs):
+        x = ops.cast(inputs, "float32")
+        gamma, beta = self.affine_weights()
+        divided = self._divide_by_group_std(x)
+        if self.v is not None:
+            v = ops.cast(self.v, "float32")
+            if self.data_format == "channels_first":
+                v = ops.reshape(v, (1, -1, 1, 1))
+            divided = divided * ops.sigmoid(x * v)
+        return ops.cast(divided * gamma + beta, self.compute_dtype)

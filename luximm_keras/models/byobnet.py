@@ -38,7 +38,7 @@ from luximm_keras.layers import helpers
 from luximm_keras.layers.attention_pool2d import AttentionPool2d
 from luximm_keras.layers.create_attn import create_attn
 from luximm_keras.layers.drop import DropPath, calculate_drop_path_rates
-from luximm_keras.layers.evo_norm import EvoNorm2DS0
+from luximm_keras.layers.evo_norm import EvoNorm2DS0a
 from luximm_keras.layers.global_context import GlobalContext
 from luximm_keras.layers.non_local_attn import BatNonLocalAttn
 from luximm_keras.layers.norm_act import BatchNormAct2D
@@ -68,38 +68,7 @@ def num_groups(group_size: int | None, channels: int) -> int:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Layers timm keeps in timm/layers (kept here, the only family that uses them)
-
-
-@serializable
-class EvoNorm2DS0a(EvoNorm2DS0):
-    """EvoNorm-S0a: `y = x * sigmoid(v * x) / group_std(x) * gamma + beta` (with `apply_act`), else
-    `y = x / group_std(x) * gamma + beta`: unlike S0, the division by the group standard deviation
-    (of the input, before the gate) applies without the activation too. timm's epsilon is 1e-3.
-
-    Arguments as `EvoNorm2DS0`'s.
-
-    Example:
-        >>> EvoNorm2DS0a(group_size=16)(keras.ops.ones((2, 7, 7, 64))).shape
-        (2, 7, 7, 64)
-
-    Reference: timm/layers/evo_norm.py `EvoNorm2dS0a`.
-    """
-
-    def __init__(self, groups: int = 32, group_size: int | None = None, apply_act: bool = True,
-                 epsilon: float = 1e-3, **kwargs):
-        super().__init__(groups=groups, group_size=group_size, apply_act=apply_act, epsilon=epsilon, **kwargs)
-
-    def call(self, inputs):
-        x = ops.cast(inputs, "float32")
-        gamma, beta = self.affine_weights()
-        divided = self._divide_by_group_std(x)
-        if self.v is not None:
-            v = ops.cast(self.v, "float32")
-            if self.data_format == "channels_first":
-                v = ops.reshape(v, (1, -1, 1, 1))
-            divided = divided * ops.sigmoid(x * v)
-        return ops.cast(divided * gamma + beta, self.compute_dtype)
+# timm's ConvNormAct (timm/layers/conv_bn_act.py), with ByobNet's conv initialisation
 
 
 @serializable

@@ -3,6 +3,7 @@
 
 def specs(cf) -> list:
     from luximm_keras.layers.attention_pool2d import AttentionPool2d
+    from luximm_keras.layers.evo_norm import EvoNorm2DS0a
     from luximm_keras.layers.global_context import GlobalContext
     from luximm_keras.layers.non_local_attn import BatNonLocalAttn
     from luximm_keras.models.byobnet import (
@@ -11,7 +12,6 @@ def specs(cf) -> list:
         ConvNormAct,
         DarkBlock,
         EdgeBlock,
-        EvoNorm2DS0a,
         MobileOneBlock,
         RepVggBlock,
     )
