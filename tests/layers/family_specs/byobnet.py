@@ -23,8 +23,9 @@ def specs(cf) -> list:
     se = {"attn_layer": "se", "attn_kwargs": {"rd_ratio": 1.0}}
     # fmt: off
     return [
-        S(GlobalContext, {"fuse_add": True, "fuse_scale": False}, cf.IMG, "gca", spatial=True),
-        S(GlobalContext, {"rd_ratio": 0.5}, cf.IMG, "gc-scale", spatial=True),
+        # The attention logits' bias shifts every position alike: the softmax over the map cancels it.
+        S(GlobalContext, {"fuse_add": True, "fuse_scale": False}, cf.IMG, "gca", spatial=True, zero_grad=("conv_attn/bias",)),
+        S(GlobalContext, {"rd_ratio": 0.5}, cf.IMG, "gc-scale", spatial=True, zero_grad=("conv_attn/bias",)),
         S(AttentionPool2d, {"feat_size": (8, 16), "out_features": 8, "head_dim": 8, "qkv_separate": True}, cf.IMG,
           "clip", fixed_size=True, stack=False),
         S(AttentionPool2d, {"feat_size": (8, 16), "out_features": 0, "head_dim": 4}, cf.IMG, "qkv-no-proj",
