@@ -2,8 +2,8 @@
 MobileOne's `one`) against timm's module in the configurations the pretrained variants use (SE, ECA
 and GC attention, EvoNorm, anti-aliased CLIP blocks, the three shortcuts), each with a check that one
 flipped weight makes the comparison fail; CLIP's `AttentionPool2d` head; the smallest pretrained
-model (`test_byobnet`) whole: strict load, logits, a flipped weight, the export back through timm's
-strict `load_state_dict`; the `rep`, `one` and tiered-with-max-pool stems whole on an odd image size
+model (`test_byobnet`; its strict load, logits, flipped weight and export are the family contract's,
+in tests/models/test_builder.py); the `rep`, `one` and tiered-with-max-pool stems whole on an odd image size
 (the quad, deep and 3x3 stems, EvoNorm, CLIP's heads in the slow suite); timm's key names and shapes
 and stage layout for every registered architecture; the registry and pretrained configs against
 timm's; OpenAI CLIP checkpoints renamed as timm's filter renames them. Their Keras conformance is in
@@ -12,7 +12,6 @@ tests/layers/test_conformance.py (specs in tests/layers/family_specs/byobnet.py)
 
 from __future__ import annotations
 
-import copy
 import functools
 
 import numpy as np
@@ -24,7 +23,7 @@ from timm.models import byobnet as tb
 
 import keras
 import luximm_keras.models.byobnet  # noqa: F401  (registers the family)
-from luximm_keras.interop import export_timm_weights, load_timm_weights
+from luximm_keras.interop import load_timm_weights
 from luximm_keras.interop.rules import IGNORED_KEY_SUFFIXES
 from luximm_keras.layers.attention_pool2d import AttentionPool2d
 from luximm_keras.models import create_model, get_pretrained_cfg, list_models, load_pretrained, model_entry, timm_shapes
@@ -53,11 +52,6 @@ if keras.backend.backend() != "torch":
     pytestmark = pytest.mark.slow
 
 SMALLEST = "test_byobnet"  # the conftest fixtures (reference, state, loaded) build this one
-
-
-@pytest.fixture(scope="module")
-def images():
-    return random_images(2, 160)  # test_byobnet's default input size
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -195,35 +189,6 @@ def test_attention_pool_matches_timm(size):
 
 # ----------------------------------------------------------------------------------------------------
 # The smallest pretrained model, whole
-
-
-def test_smallest_loads_strictly_and_matches_timm(loaded, state, reference, images):
-    model, report = loaded
-    assert report.ok and not report.reinitialized and not report.discarded
-    assert sorted(report.loaded) == sorted(k for k in state if not k.endswith(IGNORED_KEY_SUFFIXES))
-    assert images.shape[1] == reference.pretrained_cfg["input_size"][-1]  # timm's default size
-    assert_close_to_timm(predict(model, images), timm_logits(reference, images), SMALLEST)
-
-
-def test_smallest_a_flipped_weight_fails_the_comparison(loaded, state, reference, images):
-    model, _ = loaded
-    key = max((k for k in state if not k.startswith("head")), key=lambda k: state[k].size)
-    original = state[key]
-    try:
-        load_timm_weights(model, {key: -original}, strict=False)
-        with pytest.raises(AssertionError):
-            assert_close_to_timm(predict(model, images), timm_logits(reference, images), SMALLEST)
-    finally:
-        assert load_timm_weights(model, {key: original}, strict=False).loaded == [key]
-
-
-def test_smallest_export_passes_timms_strict_load(loaded, state, reference):
-    model, _ = loaded
-    exported = export_timm_weights(model)
-    copy.deepcopy(reference).load_state_dict({k: torch.from_numpy(v) for k, v in exported.items()}, strict=True)
-    assert set(state) - set(exported) == {k for k in state if k.endswith(IGNORED_KEY_SUFFIXES)}
-    for key, value in exported.items():
-        np.testing.assert_array_equal(value, state[key], err_msg=key)
 
 
 def test_layer_names_are_timms_modules(loaded):

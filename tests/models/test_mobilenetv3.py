@@ -5,8 +5,9 @@ configurations the pretrained variants use (MobileNet-V3's hard-sigmoid SE with 
 and anti-aliasing, the anti-aliased `EdgeResidual`, `MobileAttention` with and without key/value
 downsampling) against timm's modules, each with a check that one flipped weight makes the comparison
 fail; the architecture strings against timm's decoder and, block by block, against timm's model of
-every registered architecture; `mobilenetv3_small_050` (with its pooled features and feature maps),
-`tf_mobilenetv3_small_minimal_100`, `mobilenetv4_conv_small_050` and `mobilenetv4_hybrid_medium` (at
+every registered architecture; `mobilenetv3_small_050`'s pooled features and feature maps (its strict load, logits, flipped weight and
+export are the family contract's, in tests/models/test_builder.py),
+and `tf_mobilenetv3_small_minimal_100`, `mobilenetv4_conv_small_050` and `mobilenetv4_hybrid_medium` (at
 128 px; at its 256 px in the slow suite) whole (strict load, logits, a flipped weight, the export back
 through timm's strict `load_state_dict`); nine other variants whole in the slow suite; timm's key names and shapes; the registry and the pretrained configs. Their Keras conformance is
 in tests/layers/test_conformance.py (specs in tests/layers/family_specs/mobilenetv3.py).
@@ -347,35 +348,6 @@ def test_every_block_is_timms(name):
 
 # ----------------------------------------------------------------------------------------------------
 # Whole models
-
-
-def test_smallest_loads_strictly_and_matches_timm(loaded, state, reference, images):
-    model, report = loaded
-    assert report.ok and not report.reinitialized and not report.discarded
-    assert sorted(report.loaded) == sorted(k for k in state if not k.endswith(IGNORED_KEY_SUFFIXES))
-    assert images.shape[1] == reference.pretrained_cfg["input_size"][-1]  # timm's default size
-    assert_close_to_timm(predict(model, images), timm_logits(reference, images), SMALLEST)
-
-
-def test_smallest_a_flipped_weight_fails_the_comparison(loaded, state, reference, images):
-    model, _ = loaded
-    key = max((k for k in state if not k.startswith("classifier")), key=lambda k: state[k].size)
-    original = state[key]
-    try:
-        load_timm_weights(model, {key: -original}, strict=False)
-        with pytest.raises(AssertionError):
-            assert_close_to_timm(predict(model, images), timm_logits(reference, images), SMALLEST)
-    finally:
-        assert load_timm_weights(model, {key: original}, strict=False).loaded == [key]
-
-
-def test_smallest_export_passes_timms_strict_load(loaded, state, reference):
-    model, _ = loaded
-    exported = export_timm_weights(model)
-    copy.deepcopy(reference).load_state_dict({k: torch.from_numpy(v) for k, v in exported.items()}, strict=True)
-    assert set(state) - set(exported) == {k for k in state if k.endswith(IGNORED_KEY_SUFFIXES)}
-    for key, value in exported.items():
-        np.testing.assert_array_equal(value, state[key], err_msg=key)
 
 
 def test_layer_names_and_features_are_timms(loaded, reference):
