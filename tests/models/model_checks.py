@@ -147,3 +147,25 @@ def assert_matches_and_flip_fails(layer, timm_module, x, case: str) -> None:
     with pytest.raises(AssertionError):
         assert_block_close(cf.to_numpy(layer(x)), expected, case)
     load_timm_weights(layer, {key: state[key]}, strict=False)
+
+
+def assert_pretrained_cfgs_are_timms(default_cfgs, *, same_fields: bool = False) -> None:
+    """Every architecture of `default_cfgs` has timm's tags in timm's order, and each tag's config
+    timm's value for every field both have (with `same_fields`, also exactly timm's fields)."""
+    import timm
+    from timm.models._registry import _model_with_tags
+
+    from luximm_keras.models import get_pretrained_cfg
+
+    for arch, default in default_cfgs.items():
+        assert list(default.tags) == [n.split(".", 1)[1] for n in _model_with_tags[arch]], arch
+        for tag in default.tags:
+            theirs = timm.models.get_pretrained_cfg(f"{arch}.{tag}").to_dict()
+            mine = get_pretrained_cfg(f"{arch}.{tag}").to_dict()
+            if same_fields:
+                assert set(theirs) == set(mine), f"{arch}.{tag}"
+            for key, value in theirs.items():
+                if key in mine:
+                    expected = tuple(value) if isinstance(value, list) else value
+                    got = tuple(mine[key]) if isinstance(mine[key], list) else mine[key]
+                    assert got == expected, f"{arch}.{tag}: {key}"

@@ -27,7 +27,7 @@ import keras
 import luximm_keras.models.efficientnet  # noqa: F401  (registers the family)
 from luximm_keras.interop import export_timm_weights, load_timm_weights
 from luximm_keras.interop.rules import IGNORED_KEY_SUFFIXES
-from luximm_keras.models import create_model, get_pretrained_cfg, list_models, load_pretrained, timm_shapes
+from luximm_keras.models import create_model, list_models, load_pretrained, timm_shapes
 from luximm_keras.models._efficientnet_blocks import (
     ConvBnAct,
     DepthwiseSeparableConv,
@@ -39,6 +39,7 @@ from luximm_keras.models._efficientnet_builder import decode_arch_def, resolve_b
 from luximm_keras.models.efficientnet import arch_spec, default_cfgs, model_cfgs
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits, timm_state_dict
 from model_checks import (  # tests/models/model_checks.py
+    assert_pretrained_cfgs_are_timms,
     assert_matches_and_flip_fails,
     assert_close_to_timm,
     predict,
@@ -363,18 +364,7 @@ def test_registered_architectures_are_timms_pretrained_ones():
 
 def test_pretrained_configs_are_timms():
     """Every tag of the ported architectures, in timm's order, with timm's fields."""
-    from timm.models._registry import _model_with_tags
-
-    for arch, default in default_cfgs.items():
-        assert list(default.tags) == [n.split(".", 1)[1] for n in _model_with_tags[arch]], arch
-        for tag in default.tags:
-            theirs = timm.models.get_pretrained_cfg(f"{arch}.{tag}").to_dict()
-            mine = get_pretrained_cfg(f"{arch}.{tag}").to_dict()
-            for key, value in theirs.items():
-                if key in mine:
-                    expected = tuple(value) if isinstance(value, list) else value
-                    got = tuple(mine[key]) if isinstance(mine[key], list) else mine[key]
-                    assert got == expected, f"{arch}.{tag}: {key}"
+    assert_pretrained_cfgs_are_timms(default_cfgs)
 
 
 # tf_efficientnet_l2 (480M parameters) is left to test_every_block_is_timms: its Keras weights would

@@ -31,7 +31,7 @@ import luximm_keras.models.mobilenetv3  # noqa: F401  (registers the family)
 from luximm_keras.initializers import host_initialization
 from luximm_keras.interop import export_timm_weights, load_timm_weights
 from luximm_keras.interop.rules import IGNORED_KEY_SUFFIXES
-from luximm_keras.models import create_model, get_pretrained_cfg, list_models, load_pretrained, timm_shapes
+from luximm_keras.models import create_model, list_models, load_pretrained, timm_shapes
 from luximm_keras.models._efficientnet_blocks import (
     DepthwiseSeparableConv,
     EdgeResidual,
@@ -52,6 +52,7 @@ from luximm_keras.verification.models import (
     timm_state_dict,
 )
 from model_checks import (  # tests/models/model_checks.py
+    assert_pretrained_cfgs_are_timms,
     assert_close_to_timm,
     assert_matches_and_flip_fails,
     predict,
@@ -449,18 +450,7 @@ def test_registered_architectures_are_timms_pretrained_ones():
 
 def test_pretrained_configs_are_timms():
     """Every tag of the registered architectures, in timm's order, with timm's fields."""
-    from timm.models._registry import _model_with_tags
-
-    for arch, default in default_cfgs.items():
-        assert list(default.tags) == [n.split(".", 1)[1] for n in _model_with_tags[arch]], arch
-        for tag in default.tags:
-            theirs = timm.models.get_pretrained_cfg(f"{arch}.{tag}").to_dict()
-            mine = get_pretrained_cfg(f"{arch}.{tag}").to_dict()
-            assert set(theirs) == set(mine), f"{arch}.{tag}"
-            for key, value in theirs.items():
-                expected = tuple(value) if isinstance(value, list) else value
-                got = tuple(mine[key]) if isinstance(mine[key], list) else mine[key]
-                assert got == expected, f"{arch}.{tag}: {key}"
+    assert_pretrained_cfgs_are_timms(default_cfgs, same_fields=True)
 
 
 FAST_SHAPE_CASES = ["mobilenetv3_small_050", "tf_mobilenetv3_small_minimal_100", "lcnet_050",

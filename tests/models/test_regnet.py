@@ -24,7 +24,7 @@ from timm.models.regnet import _filter_fn as timm_filter_fn
 import keras
 import luximm_keras.models.regnet  # noqa: F401  (registers the family)
 from luximm_keras.interop.rules import IGNORED_KEY_SUFFIXES
-from luximm_keras.models import create_model, get_pretrained_cfg, list_models, load_pretrained, model_entry, timm_shapes
+from luximm_keras.models import create_model, list_models, load_pretrained, model_entry, timm_shapes
 from luximm_keras.models.regnet import (
     RegNetBottleneck,
     RegNetPreBottleneck,
@@ -35,6 +35,7 @@ from luximm_keras.models.regnet import (
 )
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits, timm_state_dict
 from model_checks import (  # tests/models/model_checks.py
+    assert_pretrained_cfgs_are_timms,
     assert_matches_and_flip_fails,
     assert_close_to_timm,
     predict,
@@ -172,18 +173,7 @@ def test_registered_architectures_are_timms_pretrained_ones():
 
 def test_pretrained_configs_are_timms():
     """Every tag of timm's regnet.py, in timm's order per architecture, with timm's fields."""
-    from timm.models._registry import _model_with_tags
-
-    for arch, default in default_cfgs.items():
-        assert list(default.tags) == [n.split(".", 1)[1] for n in _model_with_tags[arch]], arch
-        for tag in default.tags:
-            theirs = timm.models.get_pretrained_cfg(f"{arch}.{tag}").to_dict()
-            mine = get_pretrained_cfg(f"{arch}.{tag}").to_dict()
-            for key, value in theirs.items():
-                if key in mine:
-                    expected = tuple(value) if isinstance(value, list) else value
-                    got = tuple(mine[key]) if isinstance(mine[key], list) else mine[key]
-                    assert got == expected, f"{arch}.{tag}: {key}"
+    assert_pretrained_cfgs_are_timms(default_cfgs)
 
 
 @pytest.mark.parametrize("name", list(model_cfgs))
