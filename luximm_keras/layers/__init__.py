@@ -13,6 +13,7 @@ from luximm_keras.layers.attention_pool2d import AttentionPool2d
 from luximm_keras.layers.attention_rope import AttentionRope
 from luximm_keras.layers.blur_pool import BlurPool2D
 from luximm_keras.layers.create_attn import create_attn, get_attn
+from luximm_keras.layers.diff_attention import DiffAttention
 from luximm_keras.layers.eca import CecaModule, EcaModule
 from luximm_keras.layers.evo_norm import EvoNorm2DS0, EvoNorm2DS0a
 from luximm_keras.layers.drop import DropPath, calculate_drop_path_rates, drop_path
@@ -68,6 +69,7 @@ __all__ = [
     "BlurPool2D",
     "CecaModule",
     "ConvMlp",
+    "DiffAttention",
     "DropPath",
     "EcaModule",
     "EvoNorm2DS0",

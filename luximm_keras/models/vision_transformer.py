@@ -35,6 +35,14 @@ from luximm_keras.data.constants import (
 )
 from luximm_keras.layers.attention import MultiHeadSelfAttention
 from luximm_keras.layers.attention_pool import AttentionPoolLatent
+from luximm_keras.layers.diff_attention import (
+    LAMBDA_TIMM_MAPPING,
+    DiffAttention,
+    add_lambda_weights,
+    differential_attention,
+    lambda_full,
+    lambda_init_for,
+)
 from luximm_keras.layers.drop import DropPath, calculate_drop_path_rates
 from luximm_keras.layers.layer_scale import LayerScale
 from luximm_keras.layers.activations import get_act
@@ -54,6 +62,9 @@ MLP_LAYERS = {
     "swiglu_packed": functools.partial(GluMlp, gate_last=False),
     "swiglu": SwiGLU,
 }
+
+# timm's `attn_layer` choices (`_create_attn`), by name.
+ATTN_LAYERS = {"attention": MultiHeadSelfAttention, "diff": DiffAttention}
 
 
 @serializable
@@ -80,6 +91,9 @@ class ViTBlock(keras.layers.Layer):
         proj_bias: whether the attention's `proj` and the MLP's layers have biases.
         scale_attn_norm, scale_mlp_norm: BEiT3's extra norms, of the attention output before `proj`
             and of the MLP's hidden features before `fc2`.
+        attn_layer: `"attention"` (`MultiHeadSelfAttention`, timm's `Attention`) or `"diff"`
+            (`DiffAttention`).
+        depth: the block's index in the model, which sets `DiffAttention`'s `lambda_init`.
 
     Example:
         >>> ViTBlock(192, num_heads=3)(keras.ops.ones((2, 197, 192))).shape
@@ -106,11 +120,15 @@ class ViTBlock(keras.layers.Layer):
         proj_bias: bool = True,
         scale_attn_norm: bool = False,
         scale_mlp_norm: bool = False,
+        attn_layer: str = "attention",
+        depth: int = 0,
         **kwargs,
     ):
         super().__init__(**kwargs)
         if mlp_layer not in MLP_LAYERS:
             raise ValueError(f"`mlp_layer` must be one of {sorted(MLP_LAYERS)}, got {mlp_layer!r}.")
+        if attn_layer not in ATTN_LAYERS:
+            raise ValueError(f"`attn_layer` must be one of {sorted(ATTN_LAYERS)}, got {attn_layer!r}.")
         self.dim = int(dim)
         self.num_heads = int(num_heads)
         self.mlp_ratio = float(mlp_ratio)
@@ -127,11 +145,15 @@ class ViTBlock(keras.layers.Layer):
         self.proj_bias = bool(proj_bias)
         self.scale_attn_norm = bool(scale_attn_norm)
         self.scale_mlp_norm = bool(scale_mlp_norm)
+        self.attn_layer = attn_layer
+        self.depth = int(depth)
         self.input_spec = keras.layers.InputSpec(ndim=3, axes={-1: self.dim})
 
         sub = dict(dtype=self.dtype_policy)
         self.norm1 = token_norm(norm_layer, self.epsilon, name="norm1", **sub)
-        self.attn = MultiHeadSelfAttention(
+        # timm's `_create_attn`: only the differential attention takes the block's index.
+        attn_kwargs = dict(depth=self.depth) if attn_layer == "diff" else {}
+        self.attn = ATTN_LAYERS[attn_layer](
             self.dim,
             num_heads=self.num_heads,
             qkv_bias=self.qkv_bias,
@@ -143,6 +165,7 @@ class ViTBlock(keras.layers.Layer):
             scale_norm=self.scale_attn_norm,
             norm_layer=norm_layer,
             name="attn",
+            **attn_kwargs,
             **sub,
         )
         self.norm2 = token_norm(norm_layer, self.epsilon, name="norm2", **sub)
@@ -206,8 +229,263 @@ class ViTBlock(keras.layers.Layer):
                 "proj_bias": self.proj_bias,
                 "scale_attn_norm": self.scale_attn_norm,
                 "scale_mlp_norm": self.scale_mlp_norm,
+                "attn_layer": self.attn_layer,
+                "depth": self.depth,
             }
         )
+        return config
+
+
+@serializable
+class ResPostBlock(ViTBlock):
+    """`ViTBlock` with the norms after each branch: `x + norm1(attn(x))`, then `x + norm2(mlp(x))`
+    (no layer scale: `init_values` is the norms' initial scale instead, as timm's).
+
+    Takes `ViTBlock`'s arguments.
+
+    Example:
+        >>> ResPostBlock(192, num_heads=3, init_values=1e-5)(keras.ops.ones((2, 196, 192))).shape
+        (2, 196, 192)
+
+    Reference: timm/models/vision_transformer.py `ResPostBlock`.
+    """
+
+    def __init__(self, dim: int, num_heads: int, init_values: float | None = None, **kwargs):
+        super().__init__(dim, num_heads, init_values=None, **kwargs)
+        self.init_values = None if init_values is None else float(init_values)
+        if self.init_values is not None:
+            if self.norm_layer != "layernorm":
+                raise ValueError("ResPostBlock's `init_values` are LayerNorm scales: use norm_layer='layernorm'.")
+            for norm in (self.norm1, self.norm2):  # not built yet: the initializer is still used
+                norm.gamma_initializer = keras.initializers.Constant(self.init_values)
+
+    def call(self, inputs, training=None):
+        y = self.norm1(self.attn(inputs, training=training))
+        x = inputs + backend_ops.call_layer(self.drop_path1, y, training)
+        y = self.norm2(self.mlp(x, training=training))
+        return x + backend_ops.call_layer(self.drop_path2, y, training)
+
+
+@serializable
+class ParallelScalingBlock(keras.layers.Layer):
+    """The parallel ViT block of ViT-22B: one norm, one projection to the MLP's hidden features and
+    `q`, `k`, `v` together, attention and MLP side by side, `x + ls(attn_out_proj(attn) +
+    mlp_out_proj(act(mlp)))` (or one `out_proj` of both, concatenated, with `fuse_out_proj`).
+
+    Sublayers carry timm's names (`in_norm`, `in_proj`, `q_norm`, `k_norm`, `attn_out_proj`,
+    `mlp_out_proj` or `out_proj`, `ls`); `in_proj`'s columns are `[mlp hidden | q | k | v]`. Without
+    `qkv_bias` the MLP's bias is a parameter of its own, `mlp_bias` (timm's); with it, `in_proj`'s bias
+    covers both.
+
+    Args:
+        dim, num_heads, mlp_ratio, qkv_bias, qk_norm, epsilon, init_values, drop_path_rate, proj_drop,
+            attn_drop, activation, norm_layer, proj_bias: as `ViTBlock`'s (layer scale whenever
+            `init_values` is not None, as timm's).
+        fuse_out_proj: one output projection of attention and MLP concatenated.
+
+    Example:
+        >>> ParallelScalingBlock(64, num_heads=4)(keras.ops.ones((2, 17, 64))).shape
+        (2, 17, 64)
+
+    Reference: timm/models/vision_transformer.py `ParallelScalingBlock`.
+    """
+
+    timm_mapping = {"mlp_bias": ("mlp_bias", "identity")}
+
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        mlp_ratio: float = 4.0,
+        qkv_bias: bool = False,
+        qk_norm: bool = False,
+        epsilon: float = 1e-6,
+        init_values: float | None = None,
+        drop_path_rate: float = 0.0,
+        proj_drop: float = 0.0,
+        attn_drop: float = 0.0,
+        activation="gelu",
+        norm_layer: str = "layernorm",
+        proj_bias: bool = True,
+        fuse_out_proj: bool = False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if int(num_heads) < 1 or int(dim) % int(num_heads):
+            raise ValueError(f"`dim` ({dim}) must be divisible by `num_heads` ({num_heads}).")
+        self.dim = int(dim)
+        self.num_heads = int(num_heads)
+        self.mlp_ratio = float(mlp_ratio)
+        self.qkv_bias = bool(qkv_bias)
+        self.qk_norm = bool(qk_norm)
+        self.epsilon = float(epsilon)
+        self.init_values = None if init_values is None else float(init_values)
+        self.drop_path_rate = float(drop_path_rate)
+        self.proj_drop_rate = float(proj_drop)
+        self.attn_drop_rate = float(attn_drop)
+        self.activation = keras.activations.get(activation)
+        self.norm_layer = norm_layer
+        self.proj_bias = bool(proj_bias)
+        self.fuse_out_proj = bool(fuse_out_proj)
+        self.head_dim = self._head_dim()
+        self.scale = self.head_dim**-0.5
+        self.mlp_hidden_dim = int(self.mlp_ratio * self.dim)
+        self.input_spec = keras.layers.InputSpec(ndim=3, axes={-1: self.dim})
+
+        sub = dict(dtype=self.dtype_policy)
+        self.in_norm = token_norm(norm_layer, self.epsilon, name="in_norm", **sub)
+        self.in_proj = keras.layers.Dense(
+            self.mlp_hidden_dim + 3 * self.dim, use_bias=self.qkv_bias, name="in_proj", **sub
+        )
+        self.q_norm = self.k_norm = None
+        if self.qk_norm:
+            self.q_norm = token_norm(norm_layer, self.epsilon, name="q_norm", **sub)
+            self.k_norm = token_norm(norm_layer, self.epsilon, name="k_norm", **sub)
+        self.attn_drop = keras.layers.Dropout(self.attn_drop_rate, name="attn_drop", **sub)
+        self.mlp_drop = keras.layers.Dropout(self.proj_drop_rate, name="mlp_drop", **sub)
+        self.out_proj = self.attn_out_proj = self.mlp_out_proj = None
+        if self.fuse_out_proj:
+            self.out_proj = keras.layers.Dense(self.dim, use_bias=self.proj_bias, name="out_proj", **sub)
+        else:
+            self.attn_out_proj = keras.layers.Dense(self.dim, use_bias=self.proj_bias, name="attn_out_proj", **sub)
+            self.mlp_out_proj = keras.layers.Dense(self.dim, use_bias=self.proj_bias, name="mlp_out_proj", **sub)
+        self.ls = LayerScale(self.init_values, name="ls", **sub) if self.init_values is not None else None
+        self.drop_path = DropPath(self.drop_path_rate, name="drop_path", **sub)
+
+    def _head_dim(self) -> int:
+        return self.dim // self.num_heads
+
+    def build(self, input_shape):
+        if input_shape[-1] != self.dim:
+            raise ValueError(
+                f"{self.name}: expected tokens of width dim={self.dim}, got input shape {tuple(input_shape)}."
+            )
+        tokens = tuple(input_shape[:-1])
+        self.in_norm.build(input_shape)
+        self.in_proj.build(input_shape)
+        if not self.qkv_bias:
+            self.mlp_bias = self.add_weight(name="mlp_bias", shape=(self.mlp_hidden_dim,), initializer="zeros")
+        if self.qk_norm:
+            self.q_norm.build((*tokens, None, self.head_dim))
+            self.k_norm.build((*tokens, None, self.head_dim))
+        if self.fuse_out_proj:
+            self.out_proj.build((*tokens, self.dim + self.mlp_hidden_dim))
+        else:
+            self.attn_out_proj.build(input_shape)
+            self.mlp_out_proj.build((*tokens, self.mlp_hidden_dim))
+        if self.ls is not None:
+            self.ls.build(input_shape)
+
+    def _attention(self, q, k, v, batch, tokens, training):
+        """Heads of `q`, `k`, `v` (each `(B, T, dim)`) to the attention output `(B, T, dim)`."""
+        heads = (batch, tokens, self.num_heads, self.head_dim)
+        q, k, v = ops.reshape(q, heads), ops.reshape(k, heads), ops.reshape(v, heads)
+        if self.qk_norm:
+            q, k = self.q_norm(q), self.k_norm(k)
+        x = backend_ops.attention(
+            q, k, v, scale=self.scale, dropout=self.attn_drop, training=training, compute_dtype=self.compute_dtype
+        )
+        return ops.reshape(x, (batch, tokens, self.dim))
+
+    def call(self, inputs, training=None):
+        shape = ops.shape(inputs)
+        batch, tokens = shape[0], shape[1]
+        y = backend_ops.call_layer(self.in_proj, self.in_norm(inputs))
+        hidden = self.mlp_hidden_dim
+        x_mlp = y[..., :hidden]
+        q, k, v = (y[..., hidden + i * self.dim : hidden + (i + 1) * self.dim] for i in range(3))
+        if not self.qkv_bias:
+            x_mlp = x_mlp + ops.cast(self.mlp_bias, x_mlp.dtype)
+        x_attn = self._attention(q, k, v, batch, tokens, training)
+        x_mlp = backend_ops.call_layer(self.mlp_drop, self.activation(x_mlp), training)
+        if self.fuse_out_proj:
+            y = backend_ops.call_layer(self.out_proj, ops.concatenate([x_attn, x_mlp], axis=-1))
+        else:
+            y = backend_ops.call_layer(self.attn_out_proj, x_attn) + backend_ops.call_layer(self.mlp_out_proj, x_mlp)
+        if self.ls is not None:
+            y = self.ls(y)
+        return inputs + backend_ops.call_layer(self.drop_path, y, training)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "dim": self.dim,
+                "num_heads": self.num_heads,
+                "mlp_ratio": self.mlp_ratio,
+                "qkv_bias": self.qkv_bias,
+                "qk_norm": self.qk_norm,
+                "epsilon": self.epsilon,
+                "init_values": self.init_values,
+                "drop_path_rate": self.drop_path_rate,
+                "proj_drop": self.proj_drop_rate,
+                "attn_drop": self.attn_drop_rate,
+                "activation": keras.activations.serialize(self.activation),
+                "norm_layer": self.norm_layer,
+                "proj_bias": self.proj_bias,
+                "fuse_out_proj": self.fuse_out_proj,
+            }
+        )
+        return config
+
+
+@serializable
+class DiffParallelScalingBlock(ParallelScalingBlock):
+    """`ParallelScalingBlock` with differential attention (see `DiffAttention`): `q`/`k` heads of half
+    width in pairs, the RMS-normalised `sub_norm` and timm's lambda parameters; always one `out_proj`
+    of attention and MLP concatenated.
+
+    Args:
+        ParallelScalingBlock's (without `fuse_out_proj`), and:
+        depth: the block's index in the model, which sets `lambda_init`.
+        dual_lambda: two scalar lambda parameters instead of four vectors.
+
+    Example:
+        >>> DiffParallelScalingBlock(64, num_heads=4, depth=3)(keras.ops.ones((2, 17, 64))).shape
+        (2, 17, 64)
+
+    Reference: timm/models/vision_transformer.py `DiffParallelScalingBlock`.
+    """
+
+    timm_mapping = {**ParallelScalingBlock.timm_mapping, **LAMBDA_TIMM_MAPPING}
+
+    def __init__(self, dim: int, num_heads: int, depth: int = 0, dual_lambda: bool = False, **kwargs):
+        if kwargs.pop("fuse_out_proj", True) is not True:
+            raise ValueError("DiffParallelScalingBlock always fuses its output projections (as timm's).")
+        super().__init__(dim, num_heads, fuse_out_proj=True, **kwargs)
+        self.depth = int(depth)
+        self.dual_lambda = bool(dual_lambda)
+        self.lambda_init = lambda_init_for(self.depth)
+        self.sub_norm = token_norm("rmsnorm", 1e-5, name="sub_norm", dtype=self.dtype_policy)
+
+    def _head_dim(self) -> int:
+        return self.dim // self.num_heads // 2
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.sub_norm.build((None, None, self.num_heads, 2 * self.head_dim))
+        add_lambda_weights(self, self.head_dim, self.dual_lambda)
+
+    def _attention(self, q, k, v, batch, tokens, training):
+        q = ops.reshape(q, (batch, tokens, 2 * self.num_heads, self.head_dim))
+        k = ops.reshape(k, (batch, tokens, 2 * self.num_heads, self.head_dim))
+        v = ops.reshape(v, (batch, tokens, self.num_heads, 2 * self.head_dim))
+        if self.qk_norm:
+            q, k = self.q_norm(q), self.k_norm(k)
+        x = differential_attention(
+            q, k, v, lambda_full(self, self.dual_lambda, self.lambda_init), scale=self.scale,
+            dropout=self.attn_drop, training=training, compute_dtype=self.compute_dtype,
+        )
+        x = self.sub_norm(x) * ops.cast(1.0 - self.lambda_init, x.dtype)
+        return ops.reshape(x, (batch, tokens, self.dim))
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("fuse_out_proj")
+        config.update({"depth": self.depth, "dual_lambda": self.dual_lambda})
         return config
 
 
@@ -364,7 +642,8 @@ class VisionTransformerCfg:
     (timm's `embed_norm_layer`), `act_layer` the MLPs' activation by timm's name (`gelu`,
     `quick_gelu`, `gelu_tanh`, `silu`), `mlp_layer` the MLP (see `MLP_LAYERS`), `proj_bias` the
     biases of the attention's `proj` and the MLP, `scale_attn_norm`/`scale_mlp_norm` BEiT3's extra
-    norms, `distilled` DeiT's distillation token and second head. `dynamic_img_size` is recorded, not used: the Keras graph is built for one
+    norms, `block_fn` the block by name (see `BLOCK_FNS`), `attn_layer` its attention (see
+    `ATTN_LAYERS`), `distilled` DeiT's distillation token and second head. `dynamic_img_size` is recorded, not used: the Keras graph is built for one
     image size, and another size gets position embeddings resampled at load (`checkpoint_filter_fn`),
     the resampling timm's dynamic models do at each call.
     """
@@ -393,6 +672,8 @@ class VisionTransformerCfg:
     proj_bias: bool = True
     scale_attn_norm: bool = False
     scale_mlp_norm: bool = False
+    block_fn: str = "block"
+    attn_layer: str = "attention"
     img_size: int | None = None
     dynamic_img_size: bool = False
     distilled: bool = False
@@ -406,9 +687,7 @@ class VisionTransformerCfg:
         return self.global_pool in ("avg", "avgmax", "max") if self.fc_norm is None else self.fc_norm
 
 
-# timm's `vit_*` (and other) constructors' arguments, architectures in alphabetical order. Not ported
-# (blocks not in the package): vit_base_patch16_rpn_224 (ResPostBlock), vit_dlittle/dwee (differential
-# attention), vit_pwee/dpwee (parallel scaling blocks).
+# timm's `vit_*` (and other) constructors' arguments, architectures in alphabetical order.
 # AIMv2's blocks: RmsNorm everywhere (after the patch embedding too), SwiGLU, no projection biases.
 _AIMV2 = dict(
     proj_bias=False, act_layer='silu', norm_layer='rmsnorm', epsilon=1e-5, embed_norm=True, mlp_layer='swiglu',
@@ -520,6 +799,10 @@ model_cfgs: dict[str, VisionTransformerCfg] = {
         img_size=512, patch_size=16, embed_dim=768, depth=12, num_heads=12, init_values=1e-05, reg_tokens=7,
         no_embed_class=True, final_norm=False,
     ),
+    "vit_base_patch16_rpn_224": VisionTransformerCfg(
+        patch_size=16, embed_dim=768, depth=12, num_heads=12, qkv_bias=False, init_values=1e-5, class_token=False,
+        block_fn='res_post', global_pool='avg',
+    ),
     "vit_base_patch16_siglip_224": VisionTransformerCfg(
         patch_size=16, embed_dim=768, depth=12, num_heads=12, class_token=False, global_pool='map',
     ),
@@ -584,6 +867,18 @@ model_cfgs: dict[str, VisionTransformerCfg] = {
     ),
     "vit_betwixt_patch32_clip_224": VisionTransformerCfg(
         patch_size=32, embed_dim=640, depth=12, num_heads=10, pre_norm=True, epsilon=1e-05,
+    ),
+    "vit_dlittle_patch16_reg1_gap_256": VisionTransformerCfg(
+        patch_size=16, embed_dim=320, depth=14, num_heads=5, init_values=1e-5, mlp_ratio=5.6, class_token=False,
+        no_embed_class=True, reg_tokens=1, global_pool='avg', attn_layer='diff',
+    ),
+    "vit_dpwee_patch16_reg1_gap_256": VisionTransformerCfg(
+        patch_size=16, embed_dim=256, depth=16, num_heads=4, init_values=1e-5, mlp_ratio=5, class_token=False,
+        no_embed_class=True, reg_tokens=1, global_pool='avg', block_fn='diff_parallel_scaling',
+    ),
+    "vit_dwee_patch16_reg1_gap_256": VisionTransformerCfg(
+        patch_size=16, embed_dim=256, depth=14, num_heads=4, init_values=1e-5, mlp_ratio=5, class_token=False,
+        no_embed_class=True, reg_tokens=1, global_pool='avg', attn_layer='diff',
     ),
     "vit_giant_patch14_dinov2": VisionTransformerCfg(
         patch_size=14, embed_dim=1536, depth=40, num_heads=24, init_values=1e-5, mlp_ratio=2.66667 * 2,
@@ -761,6 +1056,10 @@ model_cfgs: dict[str, VisionTransformerCfg] = {
     "vit_mediumd_patch16_reg4_gap_384": VisionTransformerCfg(
         patch_size=16, embed_dim=512, depth=20, num_heads=8, init_values=1e-05, class_token=False,
         no_embed_class=True, reg_tokens=4, global_pool='avg',
+    ),
+    "vit_pwee_patch16_reg1_gap_256": VisionTransformerCfg(
+        patch_size=16, embed_dim=256, depth=16, num_heads=4, init_values=1e-5, mlp_ratio=5, class_token=False,
+        no_embed_class=True, reg_tokens=1, global_pool='avg', block_fn='parallel_scaling',
     ),
     "vit_small_patch14_dinov2": VisionTransformerCfg(
         patch_size=14, embed_dim=384, depth=12, num_heads=6, init_values=1e-05,
@@ -1113,6 +1412,9 @@ default_cfgs = {
         url='https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-tresnet/vit_base_patch16_224_1k_miil_84_4-2deb18e3.pth',
         hf_hub_id='timm/',
         mean=(0., 0., 0.), std=(1., 1., 1.), crop_pct=0.875, interpolation='bilinear'),
+    "vit_base_patch16_rpn_224.sw_in1k": _cfg(
+        url='https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-tpu-weights/vit_base_patch16_rpn_224-sw-3b07e89d.pth',
+        hf_hub_id='timm/'),
     "vit_medium_patch16_gap_240.sw_in12k": _cfg(
         hf_hub_id='timm/',
         input_size=(3, 240, 240), crop_pct=0.95, num_classes=11821),
@@ -1783,6 +2085,21 @@ default_cfgs = {
     "vit_wee_patch16_reg1_gap_256.sbb_in1k": _cfg(
         hf_hub_id='timm/',
         input_size=(3, 256, 256), crop_pct=0.95),
+    "vit_dwee_patch16_reg1_gap_256.sbb_nadamuon_in1k": _cfg(
+        hf_hub_id='timm/',
+        input_size=(3, 256, 256), crop_pct=0.95),
+    "vit_dwee_patch16_reg1_gap_256.sbb_in1k": _cfg(
+        hf_hub_id='timm/',
+        input_size=(3, 256, 256), crop_pct=0.95),
+    "vit_pwee_patch16_reg1_gap_256.sbb_in1k": _cfg(
+        hf_hub_id='timm/',
+        input_size=(3, 256, 256), crop_pct=0.95),
+    "vit_dpwee_patch16_reg1_gap_256.sbb_nadamuon_in1k": _cfg(
+        hf_hub_id='timm/',
+        input_size=(3, 256, 256), crop_pct=0.95),
+    "vit_dpwee_patch16_reg1_gap_256.sbb_in1k": _cfg(
+        hf_hub_id='timm/',
+        input_size=(3, 256, 256), crop_pct=0.95),
     "vit_little_patch16_reg1_gap_256.sbb_in12k_ft_in1k": _cfg(
         hf_hub_id='timm/',
         input_size=(3, 256, 256), crop_pct=0.95),
@@ -1791,6 +2108,9 @@ default_cfgs = {
         num_classes=11821,
         input_size=(3, 256, 256), crop_pct=0.95),
     "vit_little_patch16_reg4_gap_256.sbb_in1k": _cfg(
+        hf_hub_id='timm/',
+        input_size=(3, 256, 256), crop_pct=0.95),
+    "vit_dlittle_patch16_reg1_gap_256.sbb_nadamuon_in1k": _cfg(
         hf_hub_id='timm/',
         input_size=(3, 256, 256), crop_pct=0.95),
     "vit_medium_patch16_reg1_gap_256.sbb_in1k": _cfg(
@@ -2078,12 +2398,7 @@ def build_vision_transformer(cfg: VisionTransformerCfg, variant: str, args: Buil
         x = token_norm(cfg.norm_layer, eps, name="norm_pre")(x)
     features = []
     for i, rate in enumerate(calculate_drop_path_rates(args.drop_path_rate, cfg.depth)):
-        x = ViTBlock(
-            cfg.embed_dim, cfg.num_heads, mlp_ratio=cfg.mlp_ratio, qkv_bias=cfg.qkv_bias, qk_norm=cfg.qk_norm,
-            epsilon=eps, init_values=cfg.init_values, drop_path_rate=rate, activation=activation,
-            norm_layer=cfg.norm_layer, mlp_layer=cfg.mlp_layer, proj_bias=cfg.proj_bias,
-            scale_attn_norm=cfg.scale_attn_norm, scale_mlp_norm=cfg.scale_mlp_norm, name=f"blocks__{i}",
-        )(x)
+        x = _block(cfg, i, rate, activation)(x)
         patch_tokens = ops.reshape(x[:, num_prefix:], (-1, *grid, cfg.embed_dim))
         features.append(FeatureMap(patch_tokens, cfg.embed_dim, cfg.patch_size, f"blocks.{i}"))
     if cfg.final_norm and not cfg.use_fc_norm:
@@ -2113,6 +2428,33 @@ def build_vision_transformer(cfg: VisionTransformerCfg, variant: str, args: Buil
     if args.num_classes:
         x = keras.layers.Dense(args.num_classes, name="head")(x)
     return ModelGraph(inputs, x, features)
+
+
+# timm's `block_fn` choices, by name.
+BLOCK_FNS = {
+    "block": ViTBlock,
+    "res_post": ResPostBlock,
+    "parallel_scaling": ParallelScalingBlock,
+    "diff_parallel_scaling": DiffParallelScalingBlock,
+}
+
+
+def _block(cfg: VisionTransformerCfg, index: int, drop_path_rate: float, activation) -> keras.layers.Layer:
+    """Block `index` of the model, with the arguments timm's `VisionTransformer` gives every `block_fn`
+    (the parallel blocks take no MLP or attention kind, and no scale norms, as timm's)."""
+    kwargs = dict(
+        mlp_ratio=cfg.mlp_ratio, qkv_bias=cfg.qkv_bias, qk_norm=cfg.qk_norm, epsilon=cfg.epsilon,
+        init_values=cfg.init_values, drop_path_rate=drop_path_rate, activation=activation,
+        norm_layer=cfg.norm_layer, proj_bias=cfg.proj_bias, name=f"blocks__{index}",
+    )
+    if cfg.block_fn in ("block", "res_post"):
+        kwargs.update(
+            mlp_layer=cfg.mlp_layer, scale_attn_norm=cfg.scale_attn_norm, scale_mlp_norm=cfg.scale_mlp_norm,
+            attn_layer=cfg.attn_layer, depth=index,
+        )
+    elif cfg.block_fn == "diff_parallel_scaling":
+        kwargs.update(depth=index)
+    return BLOCK_FNS[cfg.block_fn](cfg.embed_dim, cfg.num_heads, **kwargs)
 
 
 def _create_vision_transformer(variant: str, args: BuildArgs) -> ModelGraph:

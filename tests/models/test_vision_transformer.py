@@ -22,8 +22,12 @@ from luximm_keras.layers.activations import gelu_tanh, quick_gelu
 from luximm_keras.layers.pos_embed import resample_abs_pos_embed
 from luximm_keras.models import create_model, list_models, load_pretrained, model_entry
 from luximm_keras.models._builder import BuildArgs
+from luximm_keras.layers.diff_attention import DiffAttention
 from luximm_keras.models.vision_transformer import (
     ClassTokenPosEmbed,
+    DiffParallelScalingBlock,
+    ParallelScalingBlock,
+    ResPostBlock,
     ViTBlock,
     build_vision_transformer,
     checkpoint_filter_fn,
@@ -219,7 +223,13 @@ def test_the_architecture_table_is_timms_constructors():
     }
     norms = {timm.layers.LayerNorm: "layernorm", timm.layers.RmsNorm: "rmsnorm"}
     mlps = {timm.layers.SwiGLU: "swiglu", timm.layers.SwiGLUPacked: "swiglu_packed"}
-    translated = {"epsilon", "act_layer", "norm_layer", "embed_norm", "mlp_layer"}
+    blocks = {
+        None: "block",
+        timm.models.vision_transformer.ResPostBlock: "res_post",
+        timm.models.vision_transformer.ParallelScalingBlock: "parallel_scaling",
+        timm.models.vision_transformer.DiffParallelScalingBlock: "diff_parallel_scaling",
+    }
+    translated = {"epsilon", "act_layer", "norm_layer", "embed_norm", "mlp_layer", "block_fn", "attn_layer"}
     for name, cfg in model_cfgs.items():
         args = _timm_constructor_args(name)
         norm = args.pop("norm_layer", None)
@@ -232,6 +242,8 @@ def test_the_architecture_table_is_timms_constructors():
         assert cfg.epsilon == epsilon, name
         assert cfg.act_layer == activations[args.pop("act_layer", None)], name
         assert cfg.mlp_layer == mlps.get(args.pop("mlp_layer", None), "mlp"), name
+        assert cfg.block_fn == blocks[args.pop("block_fn", None)], name
+        assert cfg.attn_layer == {None: "attention", "diff": "diff"}[args.pop("attn_layer", None)], name
         for field, value in args.items():
             assert getattr(cfg, field) == value, f"{name}.{field}"
         for field in set(VisionTransformerCfg.__dataclass_fields__) - set(args) - translated:
@@ -283,6 +295,69 @@ def test_block_variants_match_timm(variant):
         expected = reference(torch.from_numpy(tokens)).numpy()
     np.testing.assert_allclose(keras.ops.convert_to_numpy(block(tokens)), expected, rtol=1e-5, atol=1e-5)
     assert ViTBlock.from_config(block.get_config()).get_config() == block.get_config()
+
+
+_LAYER_NORM = functools.partial(timm.layers.LayerNorm, eps=1e-6)  # ViT's norm_layer
+
+# timm's other ViT blocks (`block_fn`, `attn_layer`) and its differential attention, each made as the
+# ViT tables make them, with ours. Layer scales (and ResPostBlock's norm scales) start at 0.5, not the
+# tables' 1e-5: a branch scaled to nothing would hide a wrong lambda.
+OTHER_BLOCKS = {
+    "res-post": (
+        lambda vt: vt.ResPostBlock(48, 4, qkv_bias=False, init_values=0.5, norm_layer=_LAYER_NORM),
+        lambda: ResPostBlock(48, 4, qkv_bias=False, init_values=0.5),
+    ),
+    "diff-attention-block": (
+        lambda vt: vt.Block(48, 4, qkv_bias=True, init_values=0.5, attn_layer="diff", depth=3, norm_layer=_LAYER_NORM),
+        lambda: ViTBlock(48, 4, init_values=0.5, attn_layer="diff", depth=3),
+    ),
+    "parallel": (
+        lambda vt: vt.ParallelScalingBlock(48, 4, qkv_bias=True, init_values=0.5, norm_layer=_LAYER_NORM),
+        lambda: ParallelScalingBlock(48, 4, qkv_bias=True, init_values=0.5),
+    ),
+    "parallel-mlp-bias-qknorm-fused": (
+        lambda vt: vt.ParallelScalingBlock(48, 4, mlp_ratio=2.5, qk_norm=True, fuse_out_proj=True, norm_layer=_LAYER_NORM),
+        lambda: ParallelScalingBlock(48, 4, mlp_ratio=2.5, qk_norm=True, fuse_out_proj=True),
+    ),
+    "diff-parallel": (
+        lambda vt: vt.DiffParallelScalingBlock(48, 4, qkv_bias=True, init_values=0.5, depth=2, norm_layer=_LAYER_NORM),
+        lambda: DiffParallelScalingBlock(48, 4, qkv_bias=True, init_values=0.5, depth=2),
+    ),
+    "diff-parallel-mlp-bias-qknorm-dual": (
+        lambda vt: vt.DiffParallelScalingBlock(48, 4, qk_norm=True, dual_lambda=True, depth=7, norm_layer=_LAYER_NORM),
+        lambda: DiffParallelScalingBlock(48, 4, qk_norm=True, dual_lambda=True, depth=7),
+    ),
+    "diff-attention-qknorm-scalenorm": (
+        lambda vt: timm.layers.DiffAttention(48, 4, qk_norm=True, scale_norm=True, depth=1),
+        lambda: DiffAttention(48, 4, qk_norm=True, scale_norm=True, depth=1),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", OTHER_BLOCKS)
+def test_other_blocks_and_differential_attention_match_timm(case):
+    """The residual post-norm block, the parallel blocks (separate and fused output projections,
+    `mlp_bias`), differential attention in timm's Block and in the parallel block (both lambda
+    parameterisations) and alone, against timm's modules; red when the largest weight or a lambda
+    parameter is negated."""
+    make_timm, make_ours = OTHER_BLOCKS[case]
+    reference = randomized(lambda: make_timm(timm.models.vision_transformer)).eval()
+    state = numpy_state(reference)
+    layer = make_ours()
+    layer.build((None, 10, 48))
+    report = load_timm_weights(layer, state)
+    assert report.ok and sorted(report.loaded) == sorted(state)
+    tokens = np.random.default_rng(1).standard_normal((2, 10, 48)).astype("float32")
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(tokens)).numpy()
+    assert_block_close(keras.ops.convert_to_numpy(layer(tokens)), expected, case)
+    lambdas = [k for k in state if k.split(".")[-1] in ("lambda_q1", "lambda_k2", "lambda_a")]
+    for key in [max(state, key=lambda k: state[k].size), *lambdas]:
+        load_timm_weights(layer, {key: -state[key]}, strict=False)
+        with pytest.raises(AssertionError):
+            assert_block_close(keras.ops.convert_to_numpy(layer(tokens)), expected, f"{case}, {key} negated")
+        load_timm_weights(layer, {key: state[key]}, strict=False)
+    assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
 
 
 def test_aimv2_layout_matches_timm_end_to_end():
