@@ -58,6 +58,7 @@ class BuildArgs:
     in_chans: int = 3
     img_size: tuple[int, int] | None = None
     drop_path_rate: float = 0.0
+    output_stride: int = 32
 
 
 @dataclass
@@ -179,8 +180,9 @@ def create_model(
     `img_size` matters only where the architecture needs it (ViT's position embeddings, CoAtNet's
     attention windows: it defaults to the config's input size there); convolutional families take
     any height and width. `features_only=True` returns the feature maps at `out_indices` (timm's
-    defaults per family) in NHWC, with `model.feature_info`. Other keyword arguments (e.g.
-    `drop_path_rate`) go to the family's builder, as timm's do.
+    defaults per family) in NHWC, with `model.feature_info`. Other keyword arguments go to the
+    family's builder, as timm's do: `drop_path_rate`, and `output_stride` (8 or 16: the last stages
+    dilate instead of striding, for dense prediction; in the families whose timm models take it).
 
     The model's layer names map onto timm's module paths (`__` for `.`), and it carries timm's
     `pretrained_cfg` (a dict) and `feature_info` (a list of dicts).
@@ -217,9 +219,13 @@ def create_model(
     if unknown:
         raise ValueError(
             f"{arch} takes no argument {', '.join(map(repr, unknown))}; create_model takes num_classes, in_chans, "
-            "img_size, features_only, out_indices, pretrained_cfg_overlay and drop_path_rate."
+            "img_size, features_only, out_indices, pretrained_cfg_overlay, drop_path_rate and output_stride."
         )
     args = BuildArgs(int(num_classes), int(in_chans), img_size, **kwargs)
+    if args.output_stride not in entry.output_strides:
+        raise ValueError(
+            f"{arch} builds output_stride {' or '.join(map(str, entry.output_strides))}, not {args.output_stride!r}."
+        )
     # Weights first: a missing file fails before the build. A state dict passed through the overlay is
     # read here, not kept in the model's config (which `.keras` files store as JSON).
     weights = fetch_pretrained(cfg.to_dict()) if pretrained else None

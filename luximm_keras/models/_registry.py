@@ -28,13 +28,15 @@ CheckpointFilter = Callable[[Mapping[str, np.ndarray], keras.Model], dict[str, n
 class ModelEntry:
     """One registered architecture: its builder (`builder(variant, **kwargs)`), its pretrained
     configs, timm's `checkpoint_filter_fn` for it (None where timm has none) and the `out_indices`
-    its `features_only` model takes by default."""
+    its `features_only` model takes by default, and the `output_stride`s it builds (timm's dilated
+    last stages for dense prediction; 32 alone where the family has none)."""
 
     name: str
     builder: Builder
     default_cfg: DefaultCfg
     checkpoint_filter: CheckpointFilter | None = None
     feature_out_indices: int | tuple[int, ...] | None = None
+    output_strides: tuple[int, ...] = (32,)
 
 
 _MODELS: dict[str, ModelEntry] = {}
@@ -47,6 +49,7 @@ def register_family(
     checkpoint_filter: CheckpointFilter | None = None,
     *,
     feature_out_indices: int | tuple[int, ...] | None = None,
+    output_strides: tuple[int, ...] = (32,),
 ) -> None:
     """Registers each of a family's `architectures`: `builder(name, **kwargs)` builds it, and
     `default_cfgs[name]` (from `generate_default_cfgs`) holds its pretrained configs."""
@@ -55,7 +58,9 @@ def register_family(
             raise ValueError(f"model {name!r} is already registered")
         if name not in default_cfgs:
             raise ValueError(f"model {name!r} has no pretrained config")
-        _MODELS[name] = ModelEntry(name, builder, default_cfgs[name], checkpoint_filter, feature_out_indices)
+        _MODELS[name] = ModelEntry(
+            name, builder, default_cfgs[name], checkpoint_filter, feature_out_indices, tuple(output_strides)
+        )
 
 
 def list_models(pattern: str = "*", *, pretrained: bool = False) -> list[str]:

@@ -82,6 +82,8 @@ class _ResNetBlock(keras.layers.Layer):
         widths: tuple[int, ...] | None = None,
         zero_init_last: bool = True,
         drop_path_rate: float = 0.0,
+        dilation: int = 1,
+        first_dilation: int | None = None,
         data_format: str | None = None,
         **kwargs,
     ):
@@ -109,8 +111,13 @@ class _ResNetBlock(keras.layers.Layer):
         self.widths = None if widths is None else tuple(int(w) for w in widths)
         self.zero_init_last = bool(zero_init_last)
         self.drop_path_rate = float(drop_path_rate)
+        self.dilation = int(dilation)
+        self.first_dilation = int(first_dilation or dilation)
+        if min(self.dilation, self.first_dilation) < 1:
+            raise ValueError(f"`dilation` and `first_dilation` must be positive, got {dilation!r}, {first_dilation!r}.")
         self.data_format = helpers.standardize_data_format(data_format)
-        self.use_aa = self.aa_layer is not None and self.strides == 2
+        # timm also anti-aliases the block where a dilated stage begins (its stride went to dilation).
+        self.use_aa = self.aa_layer is not None and (self.strides == 2 or self.first_dilation != self.dilation)
         self.input_spec = keras.layers.InputSpec(ndim=4)
         self.drop_path = DropPath(self.drop_path_rate, name="drop_path", dtype=self.dtype_policy)
 
@@ -122,10 +129,10 @@ class _ResNetBlock(keras.layers.Layer):
     def _fmt(self) -> dict:
         return {"data_format": self.data_format, "dtype": self.dtype_policy}
 
-    def _conv(self, filters, kernel_size, name, strides=1, groups=1):
+    def _conv(self, filters, kernel_size, name, strides=1, groups=1, dilation=1):
         return keras.layers.Conv2D(
-            filters, kernel_size, strides=strides, padding="valid", groups=groups, use_bias=False,
-            kernel_initializer=kaiming_normal_fan_out(), name=name, **self._fmt(),
+            filters, kernel_size, strides=strides, padding="valid", groups=groups, dilation_rate=dilation,
+            use_bias=False, kernel_initializer=kaiming_normal_fan_out(), name=name, **self._fmt(),
         )
 
     def _pad(self, padding, name):
@@ -154,18 +161,26 @@ class _ResNetBlock(keras.layers.Layer):
                                  f"the output width ({self.out_channels}).")
             return
         if self.avg_down:
-            if self.strides != 1:
+            if self.dilation > 1:
+                # timm's AvgPool2dSame(2, 1) where a dilated stage begins: zeros padded after the last
+                # row and column, and averaged in.
+                self.down_pad = self._pad(((0, 1), (0, 1)), "downsample__0_pad")
+                self.down_pool = keras.layers.AveragePooling2D(
+                    2, strides=1, padding="valid", name="downsample__0", **self._fmt())
+            elif self.strides != 1:
                 # PyTorch's AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False): TF "SAME"
                 # pooling adds the odd trailing pixel and averages over the valid ones alone, the same.
                 self.down_pool = keras.layers.AveragePooling2D(
                     2, strides=self.strides, padding="same", name="downsample__0", **self._fmt())
             self.down_conv = self._conv(self.out_channels, 1, "downsample__1")
             self.down_norm = self._norm("downsample__2")
-            self._build_chain([self.down_pool, self.down_conv, self.down_norm], input_shape)
+            self._build_chain([self.down_pad, self.down_pool, self.down_conv, self.down_norm], input_shape)
         else:
-            k = 1 if self.strides == 1 else self.down_kernel_size
-            self.down_pad = self._pad(get_padding(k, self.strides), "downsample__0_pad")
-            self.down_conv = self._conv(self.out_channels, k, "downsample__0", strides=self.strides)
+            k = 1 if self.strides == 1 and self.dilation == 1 else self.down_kernel_size
+            dilation = self.first_dilation if k > 1 else 1
+            self.down_pad = self._pad(get_padding(k, self.strides, dilation), "downsample__0_pad")
+            self.down_conv = self._conv(
+                self.out_channels, k, "downsample__0", strides=self.strides, dilation=dilation)
             self.down_norm = self._norm("downsample__1")
             self._build_chain([self.down_pad, self.down_conv, self.down_norm], input_shape)
 
@@ -181,10 +196,10 @@ class _ResNetBlock(keras.layers.Layer):
         if self.down_conv is None:
             return inputs
         x = inputs
-        if self.down_pool is not None:
-            x = self.down_pool(x)
         if self.down_pad is not None:
             x = backend_ops.call_layer(self.down_pad, x)
+        if self.down_pool is not None:
+            x = self.down_pool(x)
         x = backend_ops.call_layer(self.down_conv, x)
         return self.down_norm(x, training=training)
 
@@ -223,6 +238,8 @@ class _ResNetBlock(keras.layers.Layer):
                 "widths": None if self.widths is None else list(self.widths),
                 "zero_init_last": self.zero_init_last,
                 "drop_path_rate": self.drop_path_rate,
+                "dilation": self.dilation,
+                "first_dilation": self.first_dilation,
                 "data_format": self.data_format,
             }
         )
@@ -249,6 +266,9 @@ _BLOCK_ARGS_DOC = """
         widths: every conv's output width, overriding the ones derived above (timm's pruned models).
         zero_init_last: the last norm's scale starts at zero (timm's `zero_init_last`).
         drop_path_rate: stochastic-depth rate of the residual branch.
+        dilation: dilation of the 3x3 convs (timm's `output_stride` below 32 dilates the last stages).
+        first_dilation: dilation of the first 3x3 conv (and of a kxk shortcut conv): the previous
+            stage's, where a dilated stage begins; None: `dilation`.
         data_format: `"channels_last"` (default) or `"channels_first"`.
 """
 
@@ -281,12 +301,13 @@ class BasicBlock(_ResNetBlock):
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={axis: input_shape[axis]})
         first_planes, outplanes = self.widths or (self.filters // self.reduce_first, self.out_channels)
         self._build_shortcut(input_shape)
-        self.conv1_pad = self._pad(1, "conv1_pad")
-        self.conv1 = self._conv(first_planes, 3, "conv1", strides=1 if self.use_aa else self.strides)
+        self.conv1_pad = self._pad(self.first_dilation, "conv1_pad")
+        self.conv1 = self._conv(first_planes, 3, "conv1", strides=1 if self.use_aa else self.strides,
+                                dilation=self.first_dilation)
         self.bn1 = self._norm("bn1")
-        self.aa = create_aa(self.aa_layer, "aa", **self._fmt()) if self.use_aa else None
-        self.conv2_pad = self._pad(1, "conv2_pad")
-        self.conv2 = self._conv(outplanes, 3, "conv2")
+        self.aa = create_aa(self.aa_layer, "aa", **self._fmt(), stride=self.strides) if self.use_aa else None
+        self.conv2_pad = self._pad(self.dilation, "conv2_pad")
+        self.conv2 = self._conv(outplanes, 3, "conv2", dilation=self.dilation)
         self.bn2 = self._norm("bn2", zero_init=self.zero_init_last)
         shape = self._build_chain(
             [self.conv1_pad, self.conv1, self.bn1, self.aa, self.conv2_pad, self.conv2, self.bn2], input_shape)
@@ -334,11 +355,11 @@ class Bottleneck(_ResNetBlock):
         self._build_shortcut(input_shape)
         self.conv1 = self._conv(first_planes, 1, "conv1")
         self.bn1 = self._norm("bn1")
-        self.conv2_pad = self._pad(1, "conv2_pad")
+        self.conv2_pad = self._pad(self.first_dilation, "conv2_pad")
         self.conv2 = self._conv(width, 3, "conv2", strides=1 if self.use_aa else self.strides,
-                                groups=self.cardinality)
+                                groups=self.cardinality, dilation=self.first_dilation)
         self.bn2 = self._norm("bn2")
-        self.aa = create_aa(self.aa_layer, "aa", **self._fmt()) if self.use_aa else None
+        self.aa = create_aa(self.aa_layer, "aa", **self._fmt(), stride=self.strides) if self.use_aa else None
         self.conv3 = self._conv(outplanes, 1, "conv3")
         self.bn3 = self._norm("bn3", zero_init=self.zero_init_last)
         shape = self._build_chain(
@@ -1151,9 +1172,16 @@ def _create_resnet(variant: str, args: BuildArgs) -> ModelGraph:
     pruned = PRUNED_WIDTHS.get(variant)
     net_num_blocks = sum(cfg.layers)
     net_block_idx = 0
+    net_stride, dilation = 4, 1
     for stage_idx, (block, planes, depth) in enumerate(zip(blocks, cfg.channels, cfg.layers)):
         block_cls = BLOCKS[block]
         attn_kwargs = dict(cfg.attn_kwargs)
+        # timm's `make_blocks`: past `output_stride`, a stage dilates instead of striding.
+        stride, prev_dilation = 1 if stage_idx == 0 else 2, dilation
+        if net_stride >= args.output_stride:
+            dilation, stride = dilation * stride, 1
+        else:
+            net_stride *= stride
         for block_idx in range(depth):
             name = f"layer{stage_idx + 1}.{block_idx}"
             widths = None
@@ -1164,7 +1192,9 @@ def _create_resnet(variant: str, args: BuildArgs) -> ModelGraph:
             dpr = args.drop_path_rate * net_block_idx / (net_num_blocks - 1) if net_num_blocks > 1 else 0.0
             x = block_cls(
                 planes,
-                strides=(1 if stage_idx == 0 else 2) if block_idx == 0 else 1,
+                strides=stride if block_idx == 0 else 1,
+                dilation=dilation,
+                first_dilation=prev_dilation if block_idx == 0 else dilation,
                 avg_down=cfg.avg_down,
                 down_kernel_size=cfg.down_kernel_size,
                 cardinality=cfg.cardinality,
@@ -1181,7 +1211,7 @@ def _create_resnet(variant: str, args: BuildArgs) -> ModelGraph:
             )(x)
             net_block_idx += 1
         inplanes = x.shape[-1]
-        features.append(FeatureMap(x, inplanes, 4 * 2**stage_idx, f"layer{stage_idx + 1}"))
+        features.append(FeatureMap(x, inplanes, net_stride, f"layer{stage_idx + 1}"))
 
     x = keras.layers.GlobalAveragePooling2D(name="global_pool", **fmt)(x)
     if args.num_classes:
@@ -1223,4 +1253,6 @@ PRUNED_WIDTHS: dict[str, dict[str, tuple[tuple[int, ...], int]]] = {
 }
 
 
-register_family(model_cfgs, _create_resnet, default_cfgs, None, feature_out_indices=(0, 1, 2, 3, 4))
+register_family(
+    model_cfgs, _create_resnet, default_cfgs, None, feature_out_indices=(0, 1, 2, 3, 4), output_strides=(8, 16, 32)
+)

@@ -54,6 +54,16 @@ def test_an_unknown_tag_lists_the_tags_and_an_unknown_name_suggests_one():
         create_model("convnextv2_ato")
 
 
+def test_an_output_stride_the_family_does_not_build_is_refused_before_building():
+    # timm's ViT takes no output_stride; ResNet's takes 8, 16 and 32.
+    with pytest.raises(ValueError, match="vit_tiny_patch16_224 builds output_stride 32, not 16"):
+        create_model("vit_tiny_patch16_224", output_stride=16)
+    with pytest.raises(ValueError, match="resnet10t builds output_stride 8 or 16 or 32, not 4"):
+        create_model("resnet10t", output_stride=4)
+    with pytest.raises(ValueError, match="takes no argument 'output_strides'.*drop_path_rate and output_stride"):
+        create_model("resnet10t", output_strides=8)
+
+
 def test_generate_default_cfgs_picks_the_first_tag_with_weights_unless_marked():
     cfgs = generate_default_cfgs(
         {"m.untrained": dict(url=""), "m.a": dict(hf_hub_id="timm/"), "m.b*": dict(url="x"), "n.c": dict()}

@@ -29,10 +29,18 @@ from luximm_keras.layers.blur_pool import BlurPool2D
 from luximm_keras.layers.create_attn import create_attn, get_attn
 from luximm_keras.layers.eca import CecaModule, EcaModule, eca_kernel_size
 from luximm_keras.layers.squeeze_excite import SqueezeExcite
-from luximm_keras.models import create_model, list_models, model_entry, timm_shapes
+from luximm_keras.models import create_model, list_models, load_pretrained, model_entry, timm_shapes
 from luximm_keras.models.resnet import BasicBlock, Bottleneck, model_cfgs
 
-from model_checks import assert_matches_and_flip_fails, randomized, slow_on_jax  # tests/models/model_checks.py
+from model_checks import (  # tests/models/model_checks.py
+    assert_close_to_timm,
+    assert_matches_and_flip_fails,
+    cf,
+    nchw,
+    numpy_state,
+    randomized,
+    slow_on_jax,
+)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -104,6 +112,17 @@ BLOCK_CASES = {
     "bottleneck-blur": (False, 32, 16, 2, {"aa_layer": "blur"}),
     "bottleneck-groupnorm": (False, 64, 32, 2, {"norm_layer": "groupnorm"}),
     "bottleneck-rs-se": (False, 64, 16, 1, {"attn_layer": "se", "attn_kwargs": {"rd_ratio": 0.25}}),
+    # Dilated stages (timm's output_stride 8/16): where one begins (first_dilation, the previous
+    # stage's, differs: anti-aliasing at stride 1, avg-down's padded 2x2 pool, a 3x3 shortcut conv) and
+    # within one.
+    "basic-dilation-starts-avgdown-blur": (True, 16, 32, 1, {"dilation": 2, "first_dilation": 1, "avg_down": True,
+                                                              "aa_layer": "blur"}),
+    "basic-dilated-identity": (True, 32, 32, 1, {"dilation": 2}),
+    "bottleneck-dilation-starts-senet": (False, 32, 64, 1, {"dilation": 2, "first_dilation": 1, "cardinality": 4,
+                                                             "base_width": 4, "down_kernel_size": 3,
+                                                             "reduce_first": 2, "attn_layer": "se"}),
+    "bottleneck-dilation-4-after-2-avgdown-aa": (False, 32, 16, 1, {"dilation": 4, "first_dilation": 2,
+                                                                     "avg_down": True, "aa_layer": "avg"}),
 }
 
 
@@ -111,18 +130,20 @@ def timm_block(basic: bool, in_chs: int, planes: int, stride: int, options: dict
     cls = TimmBasicBlock if basic else TimmBottleneck
     norm = GroupNorm if options.get("norm_layer") == "groupnorm" else torch.nn.BatchNorm2d
     out_chs = planes * cls.expansion
+    dilation, first_dilation = options.get("dilation", 1), options.get("first_dilation")
     downsample = None
     if stride != 1 or in_chs != out_chs:
         make = downsample_avg if options.get("avg_down") else downsample_conv
         downsample = make(in_chs, out_chs, kernel_size=options.get("down_kernel_size", 1), stride=stride,
-                          norm_layer=norm)
+                          dilation=dilation, first_dilation=first_dilation, norm_layer=norm)
     attn = options.get("attn_layer")
     attn_layer = timm_get_attn(attn)
     if attn and options.get("attn_kwargs"):
         attn_layer = partial(attn_layer, **options["attn_kwargs"])
     return cls(in_chs, planes, stride, downsample, cardinality=options.get("cardinality", 1),
                base_width=options.get("base_width", 64), reduce_first=options.get("reduce_first", 1),
-               norm_layer=norm, attn_layer=attn_layer, aa_layer=TIMM_AA[options.get("aa_layer")])
+               norm_layer=norm, attn_layer=attn_layer, aa_layer=TIMM_AA[options.get("aa_layer")],
+               dilation=dilation, first_dilation=first_dilation)
 
 
 @slow_on_jax
@@ -137,6 +158,30 @@ def test_blocks_match_timm(case):
         x = x[:, :8, :10]
     assert_matches_and_flip_fails(block, reference, x, case)
     assert block.compute_output_shape(x.shape) == tuple(block(x).shape)
+
+
+@pytest.mark.parametrize("name,output_stride", [("resnet10t", 8), ("resnet14t", 16)])
+def test_output_stride_dilates_the_last_stages_as_timm(name, output_stride):
+    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
+    `features_only` model built with the same `output_stride`, on one set of random weights."""
+    torch.manual_seed(0)
+    reference = randomized(lambda: timm.create_model(name, output_stride=output_stride)).eval()
+    state = numpy_state(reference)
+    timm_features = timm.create_model(name, output_stride=output_stride, features_only=True).eval()
+    timm_features.load_state_dict(reference.state_dict(), strict=False)
+    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
+    model = create_model(name, output_stride=output_stride)
+    assert load_pretrained(model, state).ok
+    with torch.no_grad():
+        expected = reference(nchw(x)).numpy()
+        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw(x))]
+    assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
+    features = create_model(name, output_stride=output_stride, features_only=True)
+    assert load_pretrained(features, state).ok
+    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
+        assert_close_to_timm(cf.to_numpy(got), want, f"feature {i}")
+    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
+    assert max(timm_features.feature_info.reduction()) == output_stride
 
 
 def test_block_rejects_what_timm_rejects():

@@ -24,5 +24,7 @@ def specs(cf) -> list:
         S(Bottleneck, {"filters": 8, "strides": 2, "down_kernel_size": 3, "reduce_first": 2, "attn_layer": "se", "attn_kwargs": {"rd_ratio": 0.25}, "zero_init_last": False}, cf.IMG, "senet", spatial=True, batch_statistics=True),
         # resnet50_gn: group norms (32 groups).
         S(Bottleneck, {"filters": 32, "norm_layer": "groupnorm", "zero_init_last": False}, (4, 8, 8, 32), "groupnorm", spatial=True),
+        # Where a dilated stage begins (output_stride 8/16): stride-1 anti-aliasing, avg-down's padded pool.
+        S(Bottleneck, {"filters": 8, "dilation": 2, "first_dilation": 1, "cardinality": 2, "avg_down": True, "aa_layer": "blur", "zero_init_last": False}, cf.IMG, "dilation-starts-aa", spatial=True, batch_statistics=True),
     ]
     # fmt: on
