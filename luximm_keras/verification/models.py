@@ -8,6 +8,12 @@ import timm
 import numpy as np
 
 
+# What timm's constructors change when `pretrained=True` (the weights were trained with it), which a
+# `pretrained=False` reference must be given to compute what timm's pretrained model computes; the
+# package builds these architectures that way always.
+TIMM_PRETRAINED_KWARGS = {"fbnetc_100": {"bn_eps": 1e-3}}
+
+
 def perturbed_timm_model(
     name: str, seed: int = 0, noise: float = 0.02, calibrate_batch_norms: bool = False, **kwargs
 ) -> torch.nn.Module:
@@ -19,8 +25,11 @@ def perturbed_timm_model(
     models whose blocks add a BatchNorm-normalised branch without layer scale (MaxViT-Base and larger)
     need it: with statistics that do not fit the activations, eval-mode BatchNorm does not normalise,
     the residual stream grows block by block (to ~1e5 there) and float32 rounding alone moves timm's
-    own logits by more than they are large."""
+    own logits by more than they are large.
+
+    Built as timm builds the architecture for its pretrained weights (`TIMM_PRETRAINED_KWARGS`)."""
     torch.manual_seed(seed)
+    kwargs = {**TIMM_PRETRAINED_KWARGS.get(name.split(".")[0], {}), **kwargs}
     model = timm.create_model(name, pretrained=False, **kwargs).eval()
     with torch.no_grad():
         for param in model.parameters():
