@@ -122,8 +122,9 @@ class BatNonLocalAttn(keras.layers.Layer):
         out = self._cna_call(self.ba_conv1, x, training)  # (B, H, W, g)
         g = self.groups
         # F.adaptive_max_pool2d to (bs, 1) and (1, bs) with H, W multiples of bs: block-wise maxima
-        rows = ops.max(ops.reshape(out, (batch, bs, height // bs, width, g)), axis=(2, 3))  # (B, bs, g)
-        cols = ops.max(ops.reshape(out, (batch, height, bs, width // bs, g)), axis=(1, 3))  # (B, bs, g)
+        # (`amax`: Keras' `max` on torch inspects its result in a way torch.compile breaks its graph on).
+        rows = ops.amax(ops.reshape(out, (batch, bs, height // bs, width, g)), axis=(2, 3))  # (B, bs, g)
+        cols = ops.amax(ops.reshape(out, (batch, height, bs, width // bs, g)), axis=(1, 3))  # (B, bs, g)
         p = self._mixing(self.ba_conv_p, ops.reshape(rows, (batch, bs, 1, g)), axis=3)
         q = self._mixing(self.ba_conv_q, ops.reshape(cols, (batch, 1, bs, g)), axis=2)
         # (kron(p, I_t) @ x @ kron(q, I_s)) per channel, t = H / bs and s = W / bs, without the krons

@@ -177,25 +177,15 @@ def test_drop_path_drops_whole_samples_and_keeps_the_expected_value(rate):
 # CPU, and the family blocks keep growing): there the family blocks' compiled forward runs in the slow
 # suite, the layers of `luximm_keras.layers` in CI; on jax and TensorFlow all of them in CI.
 SLOW_TO_COMPILE = (pytest.mark.slow,) if cf.BACKEND == "torch" else ()
-# Known graph breaks under torch.compile (an open defect: Dynamo cannot trace BatNonLocalAttn's call),
-# kept out of the shared compilation, whose break would send every spec to a compilation of its own.
-TORCH_GRAPH_BREAKS = {"BatNonLocalAttn"} if cf.BACKEND == "torch" else set()
 JIT_SPECS = cf.jit_specs(SPECS)
 
 
 def compiled_in_ci(spec) -> bool:
-    return (not SLOW_TO_COMPILE or cf.is_layers_class(spec)) and spec.cls.__name__ not in TORCH_GRAPH_BREAKS
+    return not SLOW_TO_COMPILE or cf.is_layers_class(spec)
 
 
 def jit_cases():
-    return [
-        pytest.param(
-            s, id=str(s),
-            marks=(pytest.mark.slow, pytest.mark.xfail(reason="graph break under torch.compile", strict=True))
-            if s.cls.__name__ in TORCH_GRAPH_BREAKS else () if compiled_in_ci(s) else SLOW_TO_COMPILE,
-        )
-        for s in JIT_SPECS
-    ]
+    return [pytest.param(s, id=str(s), marks=() if compiled_in_ci(s) else SLOW_TO_COMPILE) for s in JIT_SPECS]
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +201,7 @@ def jit_results(request):
         if getattr(item, "originalname", None) == "test_forward_under_jit_compile_matches_eager"
     }
     default = [s for s in JIT_SPECS if compiled_in_ci(s)]
-    chosen = [s for s in JIT_SPECS if s.id in selected and s.cls.__name__ not in TORCH_GRAPH_BREAKS]
+    chosen = [s for s in JIT_SPECS if s.id in selected]
     return cf.jit_compiled_outputs(chosen or default)
 
 
