@@ -300,12 +300,15 @@ def init_random_2d_freqs(
     head_dim: int, depth: int, num_heads: int, temperature: float = 10.0, rotate: bool = True, seed=None
 ) -> np.ndarray:
     """timm's `init_random_2d_freqs`: `(2, depth, num_heads, head_dim // 2)` float32 frequencies, the
-    inverse-frequency magnitudes turned by a random angle per block and head (numpy's generator, not
-    torch's: the same distribution, other draws)."""
+    inverse-frequency magnitudes turned by a random angle per block and head (NumPy's draws, not
+    torch's: the same distribution). The angles come from `seed`'s generator, or without one from
+    NumPy's global generator, which `keras.utils.set_random_seed` seeds: builds then repeat."""
     mag = (1.0 / (np.float32(temperature) ** (np.arange(0, head_dim, 4, dtype=np.float32) / np.float32(head_dim))))
     mag = mag.astype(np.float32)[None, None, :]
     if rotate:
-        angles = np.random.default_rng(seed).random((depth, num_heads, 1), dtype=np.float32) * np.float32(2 * np.pi)
+        shape = (depth, num_heads, 1)
+        uniform = np.random.random_sample(shape) if seed is None else np.random.default_rng(seed).random(shape)
+        angles = uniform.astype(np.float32) * np.float32(2 * np.pi)
     else:
         angles = np.zeros((depth, num_heads, 1), np.float32)
     fx = np.concatenate([mag * np.cos(angles), mag * np.cos(angles + np.pi / 2)], axis=-1)

@@ -156,6 +156,18 @@ def test_mixed_rope_matches_timm_and_loads_its_freqs():
     assert RotaryEmbeddingMixed.from_config(layer.get_config()).get_config() == layer.get_config()
 
 
+def test_mixed_rope_initial_frequencies_repeat_after_set_random_seed():
+    def initial_freqs(seed):
+        keras.utils.set_random_seed(seed)
+        layer = RotaryEmbeddingMixed(32, 2, 2, (2, 3))
+        layer.build((1, 7, 32))
+        return keras.ops.convert_to_numpy(layer.freqs)
+
+    first = initial_freqs(3)
+    np.testing.assert_array_equal(initial_freqs(3), first)
+    assert np.abs(initial_freqs(4) - first).max() > 1e-3
+
+
 @pytest.mark.parametrize("kwargs", ROPES.values(), ids=ROPES.keys())
 def test_rope_table_and_rotation_match_timm(kwargs):
     expected = TimmRotaryEmbeddingCat(**kwargs).get_embed().numpy()
