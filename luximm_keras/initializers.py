@@ -11,6 +11,7 @@ import math
 
 import keras
 import numpy as np
+from keras.src import backend as _backend_variables
 from keras.src.backend.common import variables as _variables
 from keras.src.initializers import constant_initializers as _constant
 from keras.src.initializers import random_initializers as _random
@@ -60,14 +61,59 @@ def host_initialization():
     """
     global _host_depth
     if _host_depth == 0:
-        _variables.Variable._initialize_with_initializer = _host_initialize_with_initializer
+        _PATCHED_VARIABLE._initialize_with_initializer = _host_initialize_with_initializer
     _host_depth += 1
     try:
         yield
     finally:
         _host_depth -= 1
         if _host_depth == 0:
-            _variables.Variable._initialize_with_initializer = _keras_initialize_with_initializer
+            _PATCHED_VARIABLE._initialize_with_initializer = _keras_initialize_with_initializer
+
+
+class PendingDraws:
+    """The variables `deferred_initialization` created as zeros, with the initializers they wait for."""
+
+    def __init__(self):
+        self._pending: dict[int, tuple[keras.Variable, object]] = {}
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def add(self, variable, initializer) -> None:
+        self._pending[id(variable)] = (variable, initializer)
+
+    def draw(self, variables) -> int:
+        """Gives each of `variables` that waits for its initializer the value it draws, as at a plain
+        build (the others, e.g. those a checkpoint filled, are left as they are); returns how many."""
+        drawn = 0
+        for variable in variables:
+            entry = self._pending.pop(id(variable), None)
+            if entry is not None:
+                initializer = entry[1]
+                value = host_initial_value(initializer, variable.shape, variable.dtype)
+                variable.assign(initializer(variable.shape, variable.dtype) if value is None else value)
+                drawn += 1
+        return drawn
+
+
+_pending_draws: PendingDraws | None = None
+
+
+@contextlib.contextmanager
+def deferred_initialization():
+    """Variables created inside this context (within `host_initialization`) start as zeros and draw
+    nothing; the context yields the `PendingDraws` that gives them their initial values later, all
+    but the ones a checkpoint has filled meanwhile. `create_model(pretrained=True)` builds so: the
+    weights it loads are never drawn (as timm's pretrained models skip their init)."""
+    global _pending_draws
+    if _pending_draws is not None:
+        raise RuntimeError("deferred_initialization does not nest.")
+    _pending_draws = PendingDraws()
+    try:
+        yield _pending_draws
+    finally:
+        _pending_draws = None
 
 
 def host_initial_value(initializer, shape, dtype: str) -> np.ndarray | None:
@@ -100,6 +146,8 @@ def host_initial_value(initializer, shape, dtype: str) -> np.ndarray | None:
 # float16 and the integer dtypes come through float32 exactly (an integer variable's initial value is
 # a constant).
 _HOST_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint32"}
+# Weights; integer variables (seed states, counters) are small and initialized at once.
+_DEFERRED_DTYPES = {"float16", "float32", "float64"}
 
 
 def _generator(seed) -> np.random.Generator:
@@ -153,15 +201,35 @@ def _variance_scaling(initializer, shape) -> np.ndarray:
     return _uniform(rng, shape, -limit, limit)
 
 
-_keras_initialize_with_initializer = _variables.Variable._initialize_with_initializer
+# Keras' common Variable draws the initial value, and JAX's and torch's variables call it; TensorFlow's
+# replaces it (wrapping the draw in a callable for tf.Variable): there the switch goes on its class.
+_PATCHED_VARIABLE = _backend_variables.Variable if keras.backend.backend() == "tensorflow" else _variables.Variable
+_keras_initialize_with_initializer = _PATCHED_VARIABLE._initialize_with_initializer
 
 
 def _host_initialize_with_initializer(self, initializer):
     """`Variable._initialize_with_initializer` with the value drawn on the host where it can be."""
-    value = host_initial_value(initializer, self._shape, self._dtype)
+    if _pending_draws is not None and keras.backend.standardize_dtype(self._dtype) in _DEFERRED_DTYPES:
+        _pending_draws.add(self, initializer)
+        value = np.zeros(tuple(int(s) for s in self._shape), self._dtype)  # pages untouched until filled
+    else:
+        value = host_initial_value(initializer, self._shape, self._dtype)
     if value is None:
         return _keras_initialize_with_initializer(self, initializer)
+    if keras.backend.backend() == "torch":
+        # Keras' torch conversion copies a NumPy array (`np.array`) before wrapping it: the tensor can
+        # share the fresh array's memory instead (a model's size less to copy at every build).
+        import torch
+
+        value = torch.from_numpy(value)
     self._initialize(self._convert_to_tensor(value, dtype=self._dtype))
 
 
-__all__ = ["host_initial_value", "host_initialization", "kaiming_normal_fan_out", "normal_init"]
+__all__ = [
+    "PendingDraws",
+    "deferred_initialization",
+    "host_initial_value",
+    "host_initialization",
+    "kaiming_normal_fan_out",
+    "normal_init",
+]

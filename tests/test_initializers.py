@@ -9,7 +9,6 @@ import contextlib
 import keras
 import numpy as np
 import pytest
-from keras.src.backend.common import variables
 
 from luximm_keras import initializers
 from luximm_keras.initializers import host_initial_value, host_initialization
@@ -83,12 +82,15 @@ def test_what_numpy_cannot_draw_is_left_to_keras():
 
 
 def test_the_context_nests_and_restores_keras_own_initialization():
-    keras_own = variables.Variable._initialize_with_initializer
+    def probe():
+        return keras.ops.convert_to_numpy(keras.Variable(keras.initializers.RandomNormal(seed=3), shape=(64,)))
+
+    host = host_initial_value(keras.initializers.RandomNormal(seed=3), (64,), "float32")
     with host_initialization():
         with host_initialization():
             pass
-        assert variables.Variable._initialize_with_initializer is not keras_own
-    assert variables.Variable._initialize_with_initializer is keras_own
+        np.testing.assert_array_equal(probe(), host)  # still on: drawn on the host, by NumPy
+    assert not np.array_equal(probe(), host)  # off: Keras draws with the backend's generator
 
 
 NAME = "coatnet_pico_rw_224"  # conv, attention, norms, relative-position tables, biases, a head
@@ -130,3 +132,22 @@ def test_seeded_builds_repeat():
     for path, value in first.items():
         np.testing.assert_array_equal(again[path], value, err_msg=path)
     assert any(not np.array_equal(other[p], v) for p, v in first.items())
+
+
+def test_deferred_initialization_builds_zeros_and_draws_only_what_is_asked():
+    """What `create_model(pretrained=True)` builds in: weights start as zeros (nothing drawn), and
+    `draw` gives the listed ones their initializer's values, once."""
+    with host_initialization(), initializers.deferred_initialization() as pending:
+        layer = keras.layers.Dense(64, bias_initializer="ones")
+        layer.build((None, 48))
+        with pytest.raises(RuntimeError, match="does not nest"):
+            with initializers.deferred_initialization():
+                pass
+    assert len(pending) == 2
+    assert not np.any(keras.ops.convert_to_numpy(layer.kernel))
+    assert pending.draw([layer.kernel]) == 1 and len(pending) == 1
+    kernel = keras.ops.convert_to_numpy(layer.kernel)
+    limit = np.sqrt(6 / (48 + 64))  # Glorot uniform's
+    assert np.abs(kernel).max() <= limit and kernel.std() == pytest.approx(limit / np.sqrt(3), rel=0.1)
+    assert pending.draw([layer.kernel]) == 0  # drawn once
+    assert not np.any(keras.ops.convert_to_numpy(layer.bias))  # not asked for: left as built

@@ -12,6 +12,7 @@ Reference: timm/models/_builder.py (`build_model_with_cfg`, `load_pretrained`), 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ import keras
 import numpy as np
 
 from luximm_keras._serializable import serializable
-from luximm_keras.initializers import host_initialization
+from luximm_keras.initializers import deferred_initialization, host_initialization
 from luximm_keras.interop import LoadReport, adapt_input_conv, load_timm_weights, read_checkpoint
 from luximm_keras.interop.plan import weight_bindings
 from luximm_keras.layers.helpers import to_pair
@@ -230,13 +231,18 @@ def create_model(
     # read here, not kept in the model's config (which `.keras` files store as JSON).
     weights = fetch_pretrained(cfg.to_dict()) if pretrained else None
     cfg = cfg.replace(state_dict=None)
-    with host_initialization():  # no random-number kernel compiled per variable shape (JAX)
+    # Host draws: no random-number kernel compiled per variable shape (JAX). With weights to load,
+    # nothing is drawn until the load has said which variables it left to their initializers.
+    deferred = deferred_initialization() if pretrained else contextlib.nullcontext()
+    with host_initialization(), deferred as pending:
         graph = entry.builder(arch, args)
     if out_indices is None:
         out_indices = entry.feature_out_indices
     model = build_model_with_cfg(arch, graph, cfg, features_only=features_only, out_indices=out_indices)
     if pretrained:
         report = load_pretrained(model, weights)
+        filled = {id(b.variable) for b in weight_bindings(model) if b.timm_key in set(report.loaded)}
+        pending.draw([v for v in model.weights if id(v) not in filled])
         logger.info("%s: %s", model_name, report)
     return model
 

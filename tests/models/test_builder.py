@@ -39,6 +39,7 @@ from luximm_keras.verification.models import (
 from model_checks import (  # tests/models/model_checks.py
     assert_as_close_to_exact_as_timm,
     assert_close_to_timm,
+    cf,
     predict,
     slow_on_jax,
     within_tolerance,
@@ -122,6 +123,29 @@ def test_every_timm_key_loads_strictly_and_the_logits_match_timm(name, loaded, s
     assert report.ok and not report.reinitialized and not report.discarded
     assert sorted(report.loaded) == sorted(k for k in state if not k.endswith(IGNORED_KEY_SUFFIXES))
     assert_close_to_timm(predict(model, images), timm_logits(reference, images), name)
+
+
+def test_pretrained_create_model_draws_only_the_weights_the_checkpoint_leaves(name, loaded, state):
+    """`create_model(pretrained=True)` builds without drawing what it loads: every weight equals the
+    loaded model's, but the new 10-class head's, which is drawn afterwards from its initializers (the
+    spread a plain build gives), not left at the zeros it was built with."""
+    model = create_model(name, pretrained=True, pretrained_cfg_overlay=dict(state_dict=state), num_classes=10)
+    reference, _ = loaded
+    heads = {c.replace(".", "__") for c in classifiers(name)}
+    head_weights = []
+    for layer in (layer for layer in model.layers if layer.weights):
+        if layer.name in heads:
+            head_weights += [(w, getattr(layer, f"{w.name}_initializer")) for w in layer.weights]
+            continue
+        for got, want in zip(layer.get_weights(), reference.get_layer(layer.name).get_weights(), strict=True):
+            np.testing.assert_array_equal(got, want, err_msg=layer.name)
+    assert head_weights
+    for weight, initializer in head_weights:
+        value = cf.to_numpy(weight)
+        fresh = cf.to_numpy(initializer(value.shape, "float32"))
+        assert np.any(value) == np.any(fresh), weight.path
+        if value.size >= 1000:  # enough values for their spreads to agree within 20%
+            assert np.std(value) == pytest.approx(np.std(fresh), rel=0.2), weight.path
 
 
 def test_a_flipped_weight_fails_the_comparison(name, loaded, state, reference, images):
