@@ -90,6 +90,8 @@ class ConvNormAct(keras.layers.Layer):
         aa_layer: None or "avg".
         zero_init_norm: the norm's scale starts at zero (timm's `zero_init_last` on a block's last norm).
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        dilation: the conv's dilation (timm's `output_stride` below 32), padded symmetrically by
+            `((s - 1) + dilation * (kernel_size - 1)) // 2`, as timm.
 
     Example:
         >>> ConvNormAct(32, 3, strides=2, activation="silu")(keras.ops.ones((2, 15, 15, 8))).shape
@@ -113,12 +115,13 @@ class ConvNormAct(keras.layers.Layer):
         aa_layer: str | None = None,
         zero_init_norm: bool = False,
         data_format: str | None = None,
+        dilation: int = 1,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if int(filters) < 1 or int(kernel_size) < 1 or int(groups) < 1:
-            raise ValueError(f"`filters`, `kernel_size` and `groups` must be positive, got {filters!r}, "
-                             f"{kernel_size!r}, {groups!r}.")
+        if int(filters) < 1 or int(kernel_size) < 1 or int(groups) < 1 or int(dilation) < 1:
+            raise ValueError(f"`filters`, `kernel_size`, `groups` and `dilation` must be positive, got {filters!r}, "
+                             f"{kernel_size!r}, {groups!r}, {dilation!r}.")
         if int(strides) not in (1, 2):
             raise ValueError(f"`strides` must be 1 or 2, got {strides!r}.")
         if norm_layer not in NORM_LAYERS:
@@ -136,17 +139,18 @@ class ConvNormAct(keras.layers.Layer):
         self.aa_layer = aa_layer
         self.zero_init_norm = bool(zero_init_norm)
         self.data_format = helpers.standardize_data_format(data_format)
+        self.dilation = int(dilation)
         self.use_aa = aa_layer is not None and self.strides > 1
         self.input_spec = keras.layers.InputSpec(ndim=4)
 
     def build(self, input_shape):
         fmt = {"data_format": self.data_format, "dtype": self.dtype_policy}
         conv_strides = 1 if self.use_aa else self.strides
-        padding = get_padding(self.kernel_size, conv_strides)
+        padding = get_padding(self.kernel_size, conv_strides, self.dilation)
         self.conv_pad = keras.layers.ZeroPadding2D(padding, name="conv_pad", **fmt) if padding else None
         self.conv = keras.layers.Conv2D(
             self.filters, self.kernel_size, strides=conv_strides, padding="valid", groups=self.groups,
-            use_bias=False, kernel_initializer=conv_init(self.groups), name="conv", **fmt,
+            dilation_rate=self.dilation, use_bias=False, kernel_initializer=conv_init(self.groups), name="conv", **fmt,
         )
         gamma = "zeros" if self.zero_init_norm else "ones"
         if self.norm_layer == "batchnorm":
@@ -178,13 +182,14 @@ class ConvNormAct(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
         shape[helpers.channel_axis(self.data_format)] = self.filters
-        pad = get_padding(self.kernel_size, 1 if self.use_aa else self.strides)
+        pad = get_padding(self.kernel_size, 1 if self.use_aa else self.strides, self.dilation)
+        span = self.dilation * (self.kernel_size - 1) + 1
         for a in helpers.spatial_axes(self.data_format):
             if shape[a] is not None:
                 if self.use_aa:
-                    shape[a] = (shape[a] + 2 * pad - self.kernel_size + 1) // self.strides
+                    shape[a] = (shape[a] + 2 * pad - span + 1) // self.strides
                 else:
-                    shape[a] = (shape[a] + 2 * pad - self.kernel_size) // self.strides + 1
+                    shape[a] = (shape[a] + 2 * pad - span) // self.strides + 1
         return tuple(shape)
 
     def get_config(self):
@@ -202,6 +207,7 @@ class ConvNormAct(keras.layers.Layer):
                 "aa_layer": self.aa_layer,
                 "zero_init_norm": self.zero_init_norm,
                 "data_format": self.data_format,
+                "dilation": self.dilation,
             }
         )
         return config
@@ -262,11 +268,15 @@ class _ByoBlock(keras.layers.Layer):
         zero_init_last: bool = True,
         drop_path_rate: float = 0.0,
         data_format: str | None = None,
+        dilation: int = 1,
+        first_dilation: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         if int(filters) < 1:
             raise ValueError(f"`filters` must be a positive int, got {filters!r}.")
+        if int(dilation) < 1 or int(first_dilation or dilation) < 1:
+            raise ValueError(f"`dilation` and `first_dilation` must be positive, got {dilation!r}, {first_dilation!r}.")
         if int(strides) not in (1, 2):
             raise ValueError(f"`strides` must be 1 or 2, got {strides!r}.")
         downsample = self.default_downsample if downsample is None else downsample
@@ -295,6 +305,8 @@ class _ByoBlock(keras.layers.Layer):
         self.zero_init_last = bool(zero_init_last)
         self.drop_path_rate = float(drop_path_rate)
         self.data_format = helpers.standardize_data_format(data_format)
+        self.dilation = int(dilation)
+        self.first_dilation = int(first_dilation or dilation)
         self.input_spec = keras.layers.InputSpec(ndim=4)
         self.drop_path = DropPath(self.drop_path_rate, name="drop_path", dtype=self.dtype_policy)
 
@@ -302,9 +314,9 @@ class _ByoBlock(keras.layers.Layer):
     def _fmt(self) -> dict:
         return {"data_format": self.data_format, "dtype": self.dtype_policy}
 
-    def _cna(self, filters, kernel_size, name, strides=1, groups=1, apply_act=True, zero=False):
+    def _cna(self, filters, kernel_size, name, strides=1, groups=1, apply_act=True, zero=False, dilation=1):
         return ConvNormAct(filters, kernel_size, strides=strides, groups=groups, apply_act=apply_act,
-                           activation=self.activation, norm_layer=self.norm_layer, norm_kwargs=self.norm_kwargs,
+                           dilation=dilation, activation=self.activation, norm_layer=self.norm_layer, norm_kwargs=self.norm_kwargs,
                            aa_layer=self.aa_layer, zero_init_norm=zero, name=name, **self._fmt())
 
     def _attn(self, channels, name):
@@ -329,16 +341,23 @@ class _ByoBlock(keras.layers.Layer):
         """timm's `create_shortcut`: the identity when neither the width nor the size changes;
         otherwise a strided 1x1 ConvNormAct without activation (`conv1x1`), timm's `DownsampleAvg`
         (`avg`: a 2x2 ceil-mode average pool when strided, then the 1x1 ConvNormAct) or no residual
-        at all (`""`)."""
-        self.shortcut_pool = self.shortcut = None
+        at all (`""`). Where a dilated stage begins (`first_dilation` differs) the same, unstrided;
+        the `avg` pool then only from `first_dilation` 2 on: timm's `AvgPool2dSame(2, 1)`."""
+        self.shortcut_pad = self.shortcut_pool = self.shortcut = None
         self.residual = True
-        if in_channels == self.filters and self.strides == 1:
+        if in_channels == self.filters and self.strides == 1 and self.first_dilation == self.dilation:
             return
         if not self.downsample:
             self.residual = False
             return
         if self.downsample == "avg":
-            if self.strides > 1:
+            if self.first_dilation > 1:
+                # timm's AvgPool2dSame(2, 1): zeros padded after the last row and column, and averaged in.
+                self.shortcut_pad = keras.layers.ZeroPadding2D(((0, 1), (0, 1)), name="shortcut__pool_pad",
+                                                               **self._fmt())
+                self.shortcut_pool = keras.layers.AveragePooling2D(
+                    2, strides=1, padding="valid", name="shortcut__pool", **self._fmt())
+            elif self.strides > 1:
                 # PyTorch's AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False): TF "SAME" pooling
                 # adds the odd trailing pixel and averages over the valid ones alone, the same.
                 self.shortcut_pool = keras.layers.AveragePooling2D(
@@ -346,9 +365,11 @@ class _ByoBlock(keras.layers.Layer):
             self.shortcut = self._cna(self.filters, 1, "shortcut__conv", apply_act=False)
         else:
             self.shortcut = self._cna(self.filters, 1, "shortcut", strides=self.strides, apply_act=False)
-        self._build_chain([self.shortcut_pool, self.shortcut], input_shape)
+        self._build_chain([self.shortcut_pad, self.shortcut_pool, self.shortcut], input_shape)
 
     def _shortcut(self, x, training):
+        if self.shortcut_pad is not None:
+            x = backend_ops.call_layer(self.shortcut_pad, x)
         if self.shortcut_pool is not None:
             x = self.shortcut_pool(x)
         return self.shortcut(x, training=training)
@@ -356,7 +377,7 @@ class _ByoBlock(keras.layers.Layer):
     # -- the residual blocks' frame -----------------------------------------------------------------
     def _plan(self, in_channels: int) -> list[tuple]:
         """The steps of the residual branch, in order: `("conv", name, filters, kernel, strides,
-        groups, apply_act, last)` or `("attn", name, channels)`."""
+        groups, apply_act, last, dilation)` or `("attn", name, channels)`."""
         raise NotImplementedError
 
     def build(self, input_shape):
@@ -368,9 +389,9 @@ class _ByoBlock(keras.layers.Layer):
         shape = input_shape
         for step in self._plan(in_channels):
             if step[0] == "conv":
-                _, name, filters, kernel, strides, groups, apply_act, last = step
+                _, name, filters, kernel, strides, groups, apply_act, last, dilation = step
                 layer = self._cna(filters, kernel, name, strides=strides, groups=groups, apply_act=apply_act,
-                                  zero=last and self.zero_init_last and self.residual)
+                                  zero=last and self.zero_init_last and self.residual, dilation=dilation)
             else:
                 layer = self._attn(step[2], step[1])
             if layer is None:
@@ -425,6 +446,8 @@ class _ByoBlock(keras.layers.Layer):
                 "zero_init_last": self.zero_init_last,
                 "drop_path_rate": self.drop_path_rate,
                 "data_format": self.data_format,
+                "dilation": self.dilation,
+                "first_dilation": self.first_dilation,
             }
         )
         return config
@@ -448,6 +471,11 @@ _BLOCK_ARGS_DOC = """
         zero_init_last: the last norm's scale starts at zero where the block has a residual.
         drop_path_rate: stochastic-depth rate of the residual branch.
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        dilation: the stage's dilation (timm's `output_stride` below 32 dilates the last stages): the
+            block's second kxk conv where it has two.
+        first_dilation: the (strided) first kxk conv's dilation, timm's `dilation[0]`: 1 or 2 where a
+            dilated stage begins; None: `dilation`. A change of dilation gives the block an
+            (unstrided) projection shortcut, as timm. (MobileOne's convs take no dilation, as timm's.)
 """
 
 
@@ -473,9 +501,9 @@ class ByobBasicBlock(_ByoBlock):
         mid = self._mid(self.filters)
         groups = num_groups(self.group_size, mid)
         return [
-            ("conv", "conv1_kxk", mid, self.kernel_size, self.strides, 1, True, False),
+            ("conv", "conv1_kxk", mid, self.kernel_size, self.strides, 1, True, False, self.first_dilation),
             *([] if self.attn_last else [("attn", "attn", mid)]),
-            ("conv", "conv2_kxk", self.filters, self.kernel_size, 1, groups, False, True),
+            ("conv", "conv2_kxk", self.filters, self.kernel_size, 1, groups, False, True, self.dilation),
             *([("attn", "attn_last", self.filters)] if self.attn_last else []),
         ]
 
@@ -508,11 +536,12 @@ class BottleneckBlock(_ByoBlock):
         mid = self._mid(in_channels if self.bottle_in else self.filters)
         groups = num_groups(self.group_size, mid)
         return [
-            ("conv", "conv1_1x1", mid, 1, 1, 1, True, False),
-            ("conv", "conv2_kxk", mid, self.kernel_size, self.strides, groups, True, False),
-            *([("conv", "conv2b_kxk", mid, self.kernel_size, 1, groups, True, False)] if self.extra_conv else []),
+            ("conv", "conv1_1x1", mid, 1, 1, 1, True, False, 1),
+            ("conv", "conv2_kxk", mid, self.kernel_size, self.strides, groups, True, False, self.first_dilation),
+            *([("conv", "conv2b_kxk", mid, self.kernel_size, 1, groups, True, False, self.dilation)]
+              if self.extra_conv else []),
             *([] if self.attn_last else [("attn", "attn", mid)]),
-            ("conv", "conv3_1x1", self.filters, 1, 1, 1, False, True),
+            ("conv", "conv3_1x1", self.filters, 1, 1, 1, False, True, 1),
             *([("attn", "attn_last", self.filters)] if self.attn_last else []),
         ]
 
@@ -545,9 +574,10 @@ class DarkBlock(_ByoBlock):
         mid = self._mid(self.filters)
         groups = num_groups(self.group_size, mid)
         return [
-            ("conv", "conv1_1x1", mid, 1, 1, 1, True, False),
+            ("conv", "conv1_1x1", mid, 1, 1, 1, True, False, 1),
             *([] if self.attn_last else [("attn", "attn", mid)]),
-            ("conv", "conv2_kxk", self.filters, self.kernel_size, self.strides, groups, False, True),
+            ("conv", "conv2_kxk", self.filters, self.kernel_size, self.strides, groups, False, True,
+             self.first_dilation),
             *([("attn", "attn_last", self.filters)] if self.attn_last else []),
         ]
 
@@ -573,9 +603,9 @@ class EdgeBlock(_ByoBlock):
         mid = self._mid(self.filters)
         groups = num_groups(self.group_size, mid)
         return [
-            ("conv", "conv1_kxk", mid, self.kernel_size, self.strides, groups, True, False),
+            ("conv", "conv1_kxk", mid, self.kernel_size, self.strides, groups, True, False, self.first_dilation),
             *([] if self.attn_last else [("attn", "attn", mid)]),
-            ("conv", "conv2_1x1", self.filters, 1, 1, 1, False, True),
+            ("conv", "conv2_1x1", self.filters, 1, 1, 1, False, True, 1),
             *([("attn", "attn_last", self.filters)] if self.attn_last else []),
         ]
 
@@ -594,7 +624,7 @@ class _ReparamBlock(_ByoBlock):
         in_channels = self._channels(input_shape)
         groups = num_groups(self.group_size, in_channels)
         self.identity = None
-        if in_channels == self.filters and self.strides == 1:
+        if in_channels == self.filters and self.strides == 1 and self.first_dilation == self.dilation:
             self.identity = BatchNormAct2D(activation=None, name="identity", **self._fmt())
             self.identity.build(input_shape)
         self.branches = self._branches(in_channels, groups)
@@ -645,7 +675,7 @@ class RepVggBlock(_ReparamBlock):
 
     def _branches(self, in_channels, groups):
         self.conv_kxk = self._cna(self.filters, self.kernel_size, "conv_kxk", strides=self.strides, groups=groups,
-                                  apply_act=False)
+                                  apply_act=False, dilation=self.first_dilation)
         self.conv_1x1 = self._cna(self.filters, 1, "conv_1x1", strides=self.strides, groups=groups, apply_act=False)
         return [self.conv_kxk, self.conv_1x1]
 
@@ -814,15 +844,31 @@ def _override_kwargs(block_kwargs, model_kwargs) -> dict:
     return dict(out or {})
 
 
-def stage_args(cfg: ByoModelCfg, drop_path_rate: float = 0.0) -> list[list[dict]]:
-    """timm's `create_byob_stages` + `update_block_kwargs` at output stride 32: per stage, per block,
-    the block type and the arguments of its Keras class."""
+def stem_stride(cfg: ByoModelCfg) -> int:
+    """The reduction of timm's `create_byob_stem` for `cfg`: 4 for the multi-conv and pooled stems,
+    2 for a single conv or block."""
+    if any(kind in cfg.stem_type for kind in ("quad", "tiered", "deep")):
+        return 4
+    if cfg.stem_type in ("rep", "one"):
+        return 2
+    return 4 if isinstance(cfg.stem_chs, (list, tuple)) or cfg.stem_pool else 2
+
+
+def stage_args(cfg: ByoModelCfg, drop_path_rate: float = 0.0, output_stride: int = 32) -> list[list[dict]]:
+    """timm's `create_byob_stages` + `update_block_kwargs`: per stage, per block, the block type and
+    the arguments of its Keras class. Past `output_stride` a stage dilates instead of striding, its
+    first block's first kxk conv dilated 1 or 2 (timm's rule), every other one as the stage."""
     block_cfgs = [expand_blocks_cfg(s) for s in cfg.blocks]
     depths = [len(s) for s in block_cfgs]
     dpr = calculate_drop_path_rates(drop_path_rate, depths, stagewise=True)
     stages = []
+    net_stride, dilation = stem_stride(cfg), 1
     for stage_idx, stage_block_cfgs in enumerate(block_cfgs):
         stride = stage_block_cfgs[0].s
+        if net_stride >= output_stride and stride > 1:
+            dilation, stride = dilation * stride, 1
+        net_stride *= stride
+        first_dilation = 1 if dilation in (1, 2) else 2
         blocks = []
         for block_idx, block_cfg in enumerate(stage_block_cfgs):
             out_chs = helpers.make_divisible(block_cfg.c * cfg.width_factor)
@@ -842,6 +888,8 @@ def stage_args(cfg: ByoModelCfg, drop_path_rate: float = 0.0) -> list[list[dict]
                 type=block_cfg.type,
                 filters=out_chs,
                 strides=stride if block_idx == 0 else 1,
+                dilation=dilation,
+                first_dilation=first_dilation if block_idx == 0 else dilation,
                 group_size=group_size,
                 bottle_ratio=block_cfg.br,
                 downsample=cfg.downsample,
@@ -1820,10 +1868,15 @@ def _create_byobnet(variant: str, args: BuildArgs) -> ModelGraph:
 
     block_common = dict(activation=act, norm_layer=cfg.norm_layer, norm_kwargs=cfg.norm_kwargs,
                         aa_layer=cfg.aa_layer or None, **fmt)
-    for stage_idx, blocks in enumerate(stage_args(cfg, args.drop_path_rate)):
-        stride = blocks[0]["strides"]
-        if stride != 1:
+    if net_stride != stem_stride(cfg):  # stage_args counts the strides from the stem's
+        raise ValueError(f"the stem's stride is {net_stride}, not {stem_stride(cfg)}")
+    stages = stage_args(cfg, args.drop_path_rate, args.output_stride)
+    for stage_idx, blocks in enumerate(stages):
+        # timm's `create_byob_stages`: a stage's input is a feature where its configured stride is
+        # not 1, dilated or not; the reductions count the strides taken.
+        if expand_blocks_cfg(cfg.blocks[stage_idx])[0].s != 1:
             feature_info.append(prev_feat)
+        stride = blocks[0]["strides"]
         net_stride *= stride
         if stride > 1 and feat_size is not None:
             feat_size = tuple(s // stride for s in feat_size)
@@ -1913,4 +1966,7 @@ def checkpoint_filter_fn(state: Mapping[str, np.ndarray], model: keras.Model) ->
     return dict(state)
 
 
-register_family(model_cfgs, _create_byobnet, default_cfgs, checkpoint_filter_fn, feature_out_indices=(0, 1, 2, 3, 4))
+register_family(
+    model_cfgs, _create_byobnet, default_cfgs, checkpoint_filter_fn, feature_out_indices=(0, 1, 2, 3, 4),
+    output_strides=(8, 16, 32),
+)

@@ -67,6 +67,8 @@ class ConvNeXtBlock(keras.layers.Layer):
         epsilon: epsilon of the norm (timm's 1e-6).
         drop_path_rate: stochastic-depth rate of the residual branch.
         activation: the MLP activation (exact GELU); also timm's `"gelu_tanh"`.
+        dilation: dilation of the depthwise conv (timm's `output_stride` below 32 dilates the last
+            stages; padded symmetrically by `dilation * (kernel_size - 1) // 2`, as timm).
         norm_layer: timm's norm name: `"layernorm"` (`keras.layers.LayerNormalization`), `"rmsnorm"`
             (`RmsNorm2D`) or `"simplenorm"` (`SimpleNorm2D`).
 
@@ -92,9 +94,12 @@ class ConvNeXtBlock(keras.layers.Layer):
         drop_path_rate: float = 0.0,
         activation="gelu",
         norm_layer: str = "layernorm",
+        dilation: int = 1,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if int(dilation) < 1:
+            raise ValueError(f"`dilation` must be a positive int, got {dilation!r}.")
         if int(dim) < 1:
             raise ValueError(f"`dim` must be a positive int, got {dim!r}.")
         if int(kernel_size) < 1 or int(kernel_size) % 2 == 0:
@@ -116,12 +121,14 @@ class ConvNeXtBlock(keras.layers.Layer):
         self._activation_config = activation if isinstance(activation, str) and activation in TIMM_ACTIVATIONS else None
         self.activation = get_act(activation)
         self.norm_layer = norm_layer
+        self.dilation = int(dilation)
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={-1: self.dim})
 
         sub = dict(dtype=self.dtype_policy)
         self.conv_dw = keras.layers.DepthwiseConv2D(
             self.kernel_size,
-            padding="same",
+            padding="same",  # stride 1, odd kernel: timm's symmetric padding, dilated or not
+            dilation_rate=self.dilation,
             use_bias=self.conv_bias,
             data_format="channels_last",
             name="conv_dw",
@@ -187,6 +194,7 @@ class ConvNeXtBlock(keras.layers.Layer):
                 "drop_path_rate": self.drop_path_rate,
                 "activation": self._activation_config or keras.activations.serialize(self.activation),
                 "norm_layer": self.norm_layer,
+                "dilation": self.dilation,
             }
         )
         return config
@@ -775,17 +783,33 @@ def _create_convnext(variant: str, args: BuildArgs) -> ModelGraph:
     inputs = model_input(args.in_chans, args.img_size)
     x = _stem(inputs, cfg)
     features = []
+    curr_stride, dilation = PATCH_SIZE, 1
     for i, (depth, dim) in enumerate(zip(cfg.depths, cfg.dims)):
-        if i > 0:
+        # timm's `ConvNeXt.__init__`: past `output_stride` a stage dilates instead of striding; its
+        # downsample conv keeps the previous dilation (1 where the stage's is 2, else 2: timm's rule).
+        stride = 1 if i == 0 else 2
+        if curr_stride >= args.output_stride and stride > 1:
+            dilation, stride = dilation * stride, 1
+        curr_stride *= stride
+        first_dilation = 1 if dilation in (1, 2) else 2
+        if stride > 1 or first_dilation != dilation:
             x = _norm2d(cfg, f"stages__{i}__downsample__0")(x)
-            x = keras.layers.Conv2D(dim, 2, strides=2, name=f"stages__{i}__downsample__1")(x)
+            if dilation > 1:
+                # timm's `padding='same'` 2x2 conv at stride 1: TF-"SAME", so dilation 1 pads one
+                # trailing row and column, dilation 2 one on every side.
+                pad = ((first_dilation // 2, first_dilation - first_dilation // 2),) * 2
+                x = keras.layers.ZeroPadding2D(pad, name=f"stages__{i}__downsample__1_pad")(x)
+            x = keras.layers.Conv2D(
+                dim, 2, strides=stride, dilation_rate=first_dilation, name=f"stages__{i}__downsample__1"
+            )(x)
         for j in range(depth):
             x = ConvNeXtBlock(
                 dim, kernel_size=kernel_sizes[i], conv_mlp=cfg.conv_mlp, use_grn=cfg.use_grn,
                 init_values=cfg.ls_init_value, epsilon=epsilon, drop_path_rate=next(rates),
-                activation=cfg.act_layer, norm_layer=cfg.norm_layer, name=f"stages__{i}__blocks__{j}",
+                activation=cfg.act_layer, norm_layer=cfg.norm_layer, dilation=dilation,
+                name=f"stages__{i}__blocks__{j}",
             )(x)
-        features.append(FeatureMap(x, dim, PATCH_SIZE * 2**i, f"stages.{i}"))
+        features.append(FeatureMap(x, dim, curr_stride, f"stages.{i}"))
     if cfg.head_norm_first:
         # timm's ClassifierHead after a norm on the map: norm, pool, classifier.
         x = _norm2d(cfg, "norm_pre")(x)
@@ -849,4 +873,7 @@ def checkpoint_filter_fn(state: Mapping[str, np.ndarray], model: keras.Model) ->
     return out
 
 
-register_family(model_cfgs, _create_convnext, default_cfgs, checkpoint_filter_fn, feature_out_indices=(0, 1, 2, 3))
+register_family(
+    model_cfgs, _create_convnext, default_cfgs, checkpoint_filter_fn, feature_out_indices=(0, 1, 2, 3),
+    output_strides=(8, 16, 32),
+)

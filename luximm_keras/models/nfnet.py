@@ -107,6 +107,10 @@ class NormFreeBlock(keras.layers.Layer):
         conv_epsilon: the weight standardization's epsilon.
         drop_path_rate: stochastic-depth rate of the residual branch.
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        dilation: dilation of `conv2b` (and of `conv2` within a dilated stage): timm's `output_stride`
+            below 32 dilates the last stages, and the shortcut's pool is then timm's `AvgPool2dSame(2, 1)`.
+        first_dilation: dilation of `conv2`: 1 or 2 where a dilated stage begins (timm's rule); None:
+            `dilation`. A change of dilation gives the block a projection shortcut, as timm.
 
     Example:
         >>> NormFreeBlock(64, strides=2, attn_layer="se", attn_kwargs={"rd_ratio": 0.5})(
@@ -139,6 +143,8 @@ class NormFreeBlock(keras.layers.Layer):
         conv_epsilon: float = 1e-5,
         drop_path_rate: float = 0.0,
         data_format: str | None = None,
+        dilation: int = 1,
+        first_dilation: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -167,6 +173,10 @@ class NormFreeBlock(keras.layers.Layer):
         self.conv_epsilon = float(conv_epsilon)
         self.drop_path_rate = float(drop_path_rate)
         self.data_format = helpers.standardize_data_format(data_format)
+        self.dilation = int(dilation)
+        self.first_dilation = int(first_dilation or dilation)
+        if min(self.dilation, self.first_dilation) < 1:
+            raise ValueError(f"`dilation` and `first_dilation` must be positive, got {dilation!r}, {first_dilation!r}.")
         self.input_spec = keras.layers.InputSpec(ndim=4)
         self._act_fn = keras.activations.get(ACTIVATIONS[self.activation])
         self._act_gamma = NONLIN_GAMMA[self.activation]
@@ -203,9 +213,22 @@ class NormFreeBlock(keras.layers.Layer):
             mid_chs = self.group_size * groups  # timm's correction (an error otherwise, in timm too)
         self.mid_channels = mid_chs
 
-        self.downsample_pool = self.downsample_conv = None
-        if in_chs != out_chs or self.strides != 1:
-            if self.strides > 1:
+        self.downsample_pad = self.downsample_pool = self.downsample_conv = None
+        if in_chs != out_chs or self.strides != 1 or self.dilation != self.first_dilation:
+            if self.dilation > 1:
+                # timm's AvgPool2dSame(2, 1) in a dilated stage: zeros padded after the last row and
+                # column, and averaged in.
+                self.downsample_pad = keras.layers.ZeroPadding2D(
+                    ((0, 1), (0, 1)), data_format=self.data_format, dtype=self.dtype_policy,
+                    name="downsample__pool_pad",
+                )
+                self.downsample_pool = keras.layers.AveragePooling2D(
+                    2, strides=1, padding="valid", data_format=self.data_format, dtype=self.dtype_policy,
+                    name="downsample__pool",
+                )
+                self.downsample_pad.build(input_shape)
+                self.downsample_pool.build(self.downsample_pad.compute_output_shape(tuple(input_shape)))
+            elif self.strides > 1:
                 # PyTorch's AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False): TF "SAME"
                 # pooling adds the odd trailing pixel and averages over the valid ones alone, the same.
                 self.downsample_pool = keras.layers.AveragePooling2D(
@@ -219,12 +242,13 @@ class NormFreeBlock(keras.layers.Layer):
         self.conv1 = self._conv(mid_chs, 1, "conv1")
         self.conv1.build(input_shape)
         shape = self.conv1.compute_output_shape(input_shape)
-        self.conv2 = self._conv(mid_chs, 3, "conv2", strides=self.strides, groups=groups)
+        self.conv2 = self._conv(mid_chs, 3, "conv2", strides=self.strides, groups=groups,
+                                dilation_rate=self.first_dilation)
         self.conv2.build(shape)
         shape = self.conv2.compute_output_shape(shape)
         self.conv2b = None
         if self.extra_conv:
-            self.conv2b = self._conv(mid_chs, 3, "conv2b", groups=groups)
+            self.conv2b = self._conv(mid_chs, 3, "conv2b", groups=groups, dilation_rate=self.dilation)
             self.conv2b.build(shape)
         self.attn = self.attn_last = None
         fmt = dict(data_format=self.data_format, dtype=self.dtype_policy)
@@ -242,15 +266,19 @@ class NormFreeBlock(keras.layers.Layer):
         )
 
     def _pooled_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if self.downsample_pad is not None:
+            shape = self.downsample_pad.compute_output_shape(shape)
         if self.downsample_pool is None:
-            return tuple(input_shape)
-        return self.downsample_pool.compute_output_shape(tuple(input_shape))
+            return shape
+        return self.downsample_pool.compute_output_shape(shape)
 
     def call(self, inputs, training=None):
         out = self._act(inputs) * self.beta
         shortcut = inputs
         if self.downsample_conv is not None:
-            pooled = out if self.downsample_pool is None else self.downsample_pool(out)
+            pooled = out if self.downsample_pad is None else self.downsample_pad(out)
+            pooled = pooled if self.downsample_pool is None else self.downsample_pool(pooled)
             shortcut = self.downsample_conv(pooled)
         out = self.conv1(out)
         out = self.conv2(self._act(out))
@@ -297,6 +325,8 @@ class NormFreeBlock(keras.layers.Layer):
                 "conv_epsilon": self.conv_epsilon,
                 "drop_path_rate": self.drop_path_rate,
                 "data_format": self.data_format,
+                "dilation": self.dilation,
+                "first_dilation": self.first_dilation,
             }
         )
         return config
@@ -517,17 +547,24 @@ def _create_normfreenet(variant: str, args: BuildArgs) -> ModelGraph:
     features = [stem_feature]
 
     rates = calculate_drop_path_rates(args.drop_path_rate, cfg.depths, stagewise=True)
-    net_stride = stem_stride
+    net_stride, dilation = stem_stride, 1
     expected_var = 1.0
     for stage_idx, depth in enumerate(cfg.depths):
         stride = 1 if stage_idx == 0 and stem_stride > 2 else 2
+        # timm's `NormFreeNet.__init__`: past `output_stride` a stage dilates instead of striding, its
+        # first block's conv2 dilated 1 or 2 (timm's rule), every other 3x3 as the stage.
+        if net_stride >= args.output_stride and stride > 1:
+            dilation, stride = dilation * stride, 1
         net_stride *= stride
+        first_dilation = 1 if dilation in (1, 2) else 2
         out_chs = helpers.make_divisible(cfg.channels[stage_idx] * cfg.width_factor, cfg.ch_div)
         for block_idx in range(depth):
             first_block = block_idx == 0 and stage_idx == 0
             x = NormFreeBlock(
                 out_chs,
                 strides=stride if block_idx == 0 else 1,
+                dilation=dilation,
+                first_dilation=first_dilation if block_idx == 0 else dilation,
                 alpha=cfg.alpha,
                 beta=1.0 / expected_var**0.5,
                 bottle_ratio=1.0 if cfg.reg and first_block else cfg.bottle_ratio,
@@ -568,4 +605,6 @@ def _create_normfreenet(variant: str, args: BuildArgs) -> ModelGraph:
     return ModelGraph(inputs, x, features)
 
 
-register_family(model_cfgs, _create_normfreenet, default_cfgs, None, feature_out_indices=(0, 1, 2, 3, 4))
+register_family(
+    model_cfgs, _create_normfreenet, default_cfgs, None, feature_out_indices=(0, 1, 2, 3, 4), output_strides=(8, 16, 32)
+)

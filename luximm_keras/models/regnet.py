@@ -62,6 +62,8 @@ class _RegNetBlock(keras.layers.Layer):
         zero_init_last: bool = True,
         drop_path_rate: float = 0.0,
         data_format: str | None = None,
+        dilation: int = 1,
+        first_dilation: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -88,6 +90,10 @@ class _RegNetBlock(keras.layers.Layer):
         self.zero_init_last = bool(zero_init_last)
         self.drop_path_rate = float(drop_path_rate)
         self.data_format = helpers.standardize_data_format(data_format)
+        self.dilation = int(dilation)
+        self.first_dilation = int(first_dilation or dilation)
+        if min(self.dilation, self.first_dilation) < 1:
+            raise ValueError(f"`dilation` and `first_dilation` must be positive, got {dilation!r}, {first_dilation!r}.")
         self.bottleneck_filters = round(self.filters * self.bottle_ratio)
         if self.group_size < 1 or self.bottleneck_filters % self.group_size:
             raise ValueError(f"`group_size` ({group_size!r}) must divide the bottleneck width ({self.bottleneck_filters}).")
@@ -99,15 +105,15 @@ class _RegNetBlock(keras.layers.Layer):
     def _fmt(self) -> dict:
         return {"data_format": self.data_format, "dtype": self.dtype_policy}
 
-    def _conv(self, filters, kernel_size, name, strides=1, groups=1):
+    def _conv(self, filters, kernel_size, name, strides=1, groups=1, dilation=1):
         return keras.layers.Conv2D(
-            filters, kernel_size, strides=strides, padding="valid", groups=groups, use_bias=False,
-            kernel_initializer=conv_init(groups), name=name, **self._fmt(),
+            filters, kernel_size, strides=strides, padding="valid", groups=groups, dilation_rate=dilation,
+            use_bias=False, kernel_initializer=conv_init(groups), name=name, **self._fmt(),
         )
 
-    def _pad(self, kernel_size, strides, name):
-        # timm's symmetric padding `((s - 1) + (k - 1)) // 2` (1 for every 3x3 conv here).
-        padding = get_padding(kernel_size, strides)
+    def _pad(self, kernel_size, strides, name, dilation=1):
+        # timm's symmetric padding `((s - 1) + d * (k - 1)) // 2` (the dilation for every 3x3 conv here).
+        padding = get_padding(kernel_size, strides, dilation)
         return keras.layers.ZeroPadding2D(padding, name=name, **self._fmt()) if padding else None
 
     def _norm(self, name, activation=None, zero_init=False):
@@ -140,10 +146,12 @@ class _RegNetBlock(keras.layers.Layer):
         """timm's `create_shortcut`: the identity when neither the width nor the size changes;
         otherwise `downsample_conv` (a strided 1x1 conv, and a norm unless pre-activation),
         `downsample_avg` (a 2x2 ceil-mode average pool when strided, then the same), or no residual
-        at all (`downsample=None`, RegNet-Z)."""
-        self.down_pool = self.down_conv = self.down_norm = None
+        at all (`downsample=None`, RegNet-Z). Where a dilated stage begins (`first_dilation` differs),
+        the same, unstrided; timm's `downsample_avg` pools there only from `first_dilation` 2 on
+        (`AvgPool2dSame(2, 1)`), none at 1."""
+        self.down_pad = self.down_pool = self.down_conv = self.down_norm = None
         self.residual = True
-        if in_channels == self.filters and self.strides == 1:
+        if in_channels == self.filters and self.strides == 1 and self.first_dilation == self.dilation:
             return
         if self.downsample is None:
             self.residual = False
@@ -151,7 +159,12 @@ class _RegNetBlock(keras.layers.Layer):
         if self.downsample == "avg":
             # Sequential(pool, conv): the conv is `downsample.1`.
             prefix = "downsample__1"
-            if self.strides != 1:
+            if self.first_dilation > 1:
+                # timm's AvgPool2dSame(2, 1): zeros padded after the last row and column, and averaged in.
+                self.down_pad = keras.layers.ZeroPadding2D(((0, 1), (0, 1)), name="downsample__0_pad", **self._fmt())
+                self.down_pool = keras.layers.AveragePooling2D(
+                    2, strides=1, padding="valid", name="downsample__0", **self._fmt())
+            elif self.strides != 1:
                 # PyTorch's AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False): TF "SAME"
                 # pooling adds the odd trailing pixel and averages over the valid ones alone, the same.
                 self.down_pool = keras.layers.AveragePooling2D(
@@ -164,10 +177,12 @@ class _RegNetBlock(keras.layers.Layer):
         else:  # ConvNormAct(apply_act=False)
             self.down_conv = self._conv(self.filters, 1, f"{prefix}__conv", strides=strides)
             self.down_norm = self._norm(f"{prefix}__bn")
-        self._build_chain([self.down_pool, self.down_conv, self.down_norm], input_shape)
+        self._build_chain([self.down_pad, self.down_pool, self.down_conv, self.down_norm], input_shape)
 
     # -- forward ----------------------------------------------------------------------------------
     def _shortcut(self, x, training):
+        if self.down_pad is not None:
+            x = backend_ops.call_layer(self.down_pad, x)
         if self.down_pool is not None:
             x = self.down_pool(x)
         if self.down_conv is not None:
@@ -200,6 +215,8 @@ class _RegNetBlock(keras.layers.Layer):
                 "zero_init_last": self.zero_init_last,
                 "drop_path_rate": self.drop_path_rate,
                 "data_format": self.data_format,
+                "dilation": self.dilation,
+                "first_dilation": self.first_dilation,
             }
         )
         return config
@@ -221,6 +238,10 @@ _BLOCK_ARGS_DOC = """
         zero_init_last: the last norm's scale starts at zero (timm's `zero_init_last`).
         drop_path_rate: stochastic-depth rate of the residual branch.
         data_format: `"channels_last"` (default) or `"channels_first"`.
+        dilation: the stage's dilation (timm's `output_stride` below 32 dilates the last stages).
+        first_dilation: dilation of the 3x3 conv (timm's `dilation[0]`): 1 or 2 where a dilated stage
+            begins, else the stage's; None: `dilation`. A change of dilation gives the block a
+            (stride-1) projection shortcut, as timm.
 """
 
 
@@ -250,8 +271,9 @@ class RegNetBottleneck(_RegNetBlock):
         self._build_shortcut(input_shape, in_channels)
         self.conv1__conv = self._conv(width, 1, "conv1__conv")
         self.conv1__bn = self._norm("conv1__bn", self.activation)
-        self.conv2__pad = self._pad(3, self.strides, "conv2__conv_pad")
-        self.conv2__conv = self._conv(width, 3, "conv2__conv", strides=self.strides, groups=self.groups)
+        self.conv2__pad = self._pad(3, self.strides, "conv2__conv_pad", self.first_dilation)
+        self.conv2__conv = self._conv(width, 3, "conv2__conv", strides=self.strides, groups=self.groups,
+                                      dilation=self.first_dilation)
         self.conv2__bn = self._norm("conv2__bn", self.activation)
         shape = self._build_chain(
             [self.conv1__conv, self.conv1__bn, self.conv2__pad, self.conv2__conv, self.conv2__bn], input_shape)
@@ -314,8 +336,9 @@ class RegNetPreBottleneck(_RegNetBlock):
         self._build_shortcut(input_shape, in_channels)
         self.conv1 = self._conv(width, 1, "conv1")
         self.norm2 = self._norm("norm2", self.activation)
-        self.conv2_pad = self._pad(3, self.strides, "conv2_pad")
-        self.conv2 = self._conv(width, 3, "conv2", strides=self.strides, groups=self.groups)
+        self.conv2_pad = self._pad(3, self.strides, "conv2_pad", self.first_dilation)
+        self.conv2 = self._conv(width, 3, "conv2", strides=self.strides, groups=self.groups,
+                                dilation=self.first_dilation)
         shape = self._build_chain([self.conv1, self.norm2, self.conv2_pad, self.conv2], input_shape)
         self._build_se(in_channels, shape)
         self.norm3 = self._norm("norm3", self.activation)
@@ -394,18 +417,31 @@ def generate_regnet(width_slope: float, width_initial: int, width_mult: float, d
     return widths.astype(np.int32).tolist(), num_stages, [group_size] * num_stages
 
 
-def stage_args(cfg: RegNetCfg, drop_path_rate: float = 0.0) -> list[dict]:
-    """timm's `RegNet._get_stage_args` at output stride 32: per stage its width, stride, depth,
-    bottleneck ratio, group size and per-block drop-path rates."""
+def stage_args(cfg: RegNetCfg, drop_path_rate: float = 0.0, output_stride: int = 32) -> list[dict]:
+    """timm's `RegNet._get_stage_args`: per stage its width, stride, dilation, depth, bottleneck
+    ratio, group size and per-block drop-path rates (past `output_stride` a stage dilates instead of
+    striding)."""
     widths, num_stages, stage_gs = generate_regnet(cfg.wa, cfg.w0, cfg.wm, cfg.depth, cfg.group_size)
     stage_widths, stage_depths = np.unique(np.asarray(widths), return_counts=True)
     stage_widths, stage_depths = [int(w) for w in stage_widths], [int(d) for d in stage_depths]
     stage_br = [cfg.bottle_ratio] * num_stages
-    stage_strides = [2] * num_stages  # net stride 2 after the stem, 32 after four stages: no dilation
+    stage_strides, stage_dilations = [], []
+    net_stride, dilation = 2, 1
+    for _ in range(num_stages):
+        if net_stride >= output_stride:
+            dilation, stride = dilation * 2, 1
+        else:
+            stride = 2
+            net_stride *= stride
+        stage_strides.append(stride)
+        stage_dilations.append(dilation)
     stage_dpr = calculate_drop_path_rates(drop_path_rate, stage_depths, stagewise=True)
     stage_widths, stage_gs = adjust_widths_groups_comp(stage_widths, stage_br, stage_gs, min_ratio=cfg.group_min_ratio)
-    names = ("out_chs", "stride", "depth", "bottle_ratio", "group_size", "drop_path_rates")
-    return [dict(zip(names, p)) for p in zip(stage_widths, stage_strides, stage_depths, stage_br, stage_gs, stage_dpr)]
+    names = ("out_chs", "stride", "dilation", "depth", "bottle_ratio", "group_size", "drop_path_rates")
+    return [
+        dict(zip(names, p))
+        for p in zip(stage_widths, stage_strides, stage_dilations, stage_depths, stage_br, stage_gs, stage_dpr)
+    ]
 
 
 # timm's table, less `regnety_040_sgn` and `regnetz_005` (no pretrained weights).
@@ -663,11 +699,15 @@ def _create_regnet(variant: str, args: BuildArgs) -> ModelGraph:
 
     block_cls = RegNetPreBottleneck if cfg.preact else RegNetBottleneck
     reduction = 2
-    for stage_idx, stage in enumerate(stage_args(cfg, args.drop_path_rate)):
+    for stage_idx, stage in enumerate(stage_args(cfg, args.drop_path_rate, args.output_stride)):
+        dilation = stage["dilation"]
         for block_idx in range(stage["depth"]):
             x = block_cls(
                 stage["out_chs"],
                 strides=stage["stride"] if block_idx == 0 else 1,
+                # timm's `RegStage`: the first 3x3 of a dilated stage dilated 1 or 2, the others as the stage.
+                dilation=dilation,
+                first_dilation=(1 if dilation in (1, 2) else 2) if block_idx == 0 else dilation,
                 bottle_ratio=stage["bottle_ratio"],
                 group_size=stage["group_size"],
                 se_ratio=cfg.se_ratio,
@@ -735,4 +775,7 @@ def checkpoint_filter_fn(state: Mapping[str, np.ndarray], model: keras.Model) ->
     return out
 
 
-register_family(model_cfgs, _create_regnet, default_cfgs, checkpoint_filter_fn, feature_out_indices=(0, 1, 2, 3, 4))
+register_family(
+    model_cfgs, _create_regnet, default_cfgs, checkpoint_filter_fn, feature_out_indices=(0, 1, 2, 3, 4),
+    output_strides=(8, 16, 32),
+)

@@ -46,17 +46,18 @@ def norm_act(norm_layer: str, *, groups: int = 32, epsilon: float = 1e-5, activa
 
 
 def conv2d(filters: int, kernel_size: int, *, strides: int = 1, groups: int = 1, std_conv: bool, conv_epsilon: float,
-           name: str, data_format: str, dtype=None) -> tuple[keras.layers.Layer | None, keras.layers.Layer]:
-    """timm's conv without bias and with its symmetric padding `((s - 1) + (k - 1)) // 2`: a `StdConv2D`
+           name: str, data_format: str, dtype=None, dilation: int = 1) -> tuple[keras.layers.Layer | None, keras.layers.Layer]:
+    """timm's conv without bias and with its symmetric padding `((s - 1) + d * (k - 1)) // 2`: a `StdConv2D`
     (BiT) or `create_conv2d`'s plain `nn.Conv2d`. Returns `(padding layer or None, conv)`: a plain conv
     whose padding Keras' "same" would place differently (strided) gets an explicit `ZeroPadding2D`."""
     fmt = dict(data_format=data_format, dtype=dtype)
     if std_conv:
-        return None, StdConv2D(filters, kernel_size, strides=strides, padding=None, groups=groups, use_bias=False,
-                               epsilon=conv_epsilon, name=name, **fmt)
-    pad = get_padding(kernel_size, strides)
-    conv = dict(use_bias=False, groups=groups, kernel_initializer=kaiming_normal_fan_out(), name=name, **fmt)
-    if pad == 0 or (strides == 1 and 2 * pad == kernel_size - 1):  # Keras' "same" pads alike at stride 1
+        return None, StdConv2D(filters, kernel_size, strides=strides, padding=None, dilation_rate=dilation,
+                               groups=groups, use_bias=False, epsilon=conv_epsilon, name=name, **fmt)
+    pad = get_padding(kernel_size, strides, dilation)
+    conv = dict(use_bias=False, groups=groups, dilation_rate=dilation, kernel_initializer=kaiming_normal_fan_out(),
+                name=name, **fmt)
+    if pad == 0 or (strides == 1 and 2 * pad == dilation * (kernel_size - 1)):  # Keras' "same" pads alike at stride 1
         padding = "valid" if pad == 0 else "same"
         return None, keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, **conv)
     return (keras.layers.ZeroPadding2D(pad, name=f"{name}_pad", **fmt),
@@ -84,6 +85,8 @@ class _PreActBlock(keras.layers.Layer):
         norm_layer: str = "groupnorm",
         std_conv: bool = True,
         avg_down: bool = False,
+        dilation: int = 1,
+        first_dilation: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -107,25 +110,29 @@ class _PreActBlock(keras.layers.Layer):
         self.norm_layer = norm_layer
         self.std_conv = bool(std_conv)
         self.avg_down = bool(avg_down)
+        self.dilation = int(dilation)
+        self.first_dilation = int(first_dilation or dilation)
+        if min(self.dilation, self.first_dilation) < 1:
+            raise ValueError(f"`dilation` and `first_dilation` must be positive, got {dilation!r}, {first_dilation!r}.")
         self.mid_channels = helpers.make_divisible(self.filters * self.bottle_ratio)
         self.input_spec = keras.layers.InputSpec(ndim=4)
         self.drop_path = DropPath(self.drop_path_rate, name="drop_path", dtype=self.dtype_policy)
-        self.downsample_pool = self.downsample_conv = None
+        self.downsample_pad = self.downsample_pool = self.downsample_conv = None
         self.chain = []  # (padding or None, conv, norm before it) in order, filled by subclasses
 
     def _norm(self, name: str):
         return norm_act(self.norm_layer, groups=self.norm_groups, epsilon=self.epsilon, activation=self.activation,
                         name=name, data_format=self.data_format, dtype=self.dtype_policy)
 
-    def _conv(self, filters: int, kernel_size: int, name: str, strides: int = 1, groups: int = 1):
+    def _conv(self, filters: int, kernel_size: int, name: str, strides: int = 1, groups: int = 1, dilation: int = 1):
         return conv2d(filters, kernel_size, strides=strides, groups=groups, std_conv=self.std_conv,
                       conv_epsilon=self.conv_epsilon, name=name, data_format=self.data_format,
-                      dtype=self.dtype_policy)
+                      dtype=self.dtype_policy, dilation=dilation)
 
     def _has_downsample(self, channels: int) -> bool:
         if self.downsample is not None:
             return self.downsample
-        return channels != self.filters or self.strides != 1
+        return channels != self.filters or self.strides != 1 or self.first_dilation != self.dilation
 
     def build(self, input_shape):
         axis = helpers.channel_axis(self.data_format)
@@ -137,11 +144,26 @@ class _PreActBlock(keras.layers.Layer):
                 f"{self.name}: without a projection shortcut the input width ({channels}) must equal "
                 f"`filters` ({self.filters}) and the stride be 1 (got {self.strides})."
             )
+        self.downsample_pad = None
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={axis: channels})
         if self._has_downsample(channels):
             shape = input_shape
             if self.avg_down:
-                if self.strides > 1:
+                if self.dilation > 1:
+                    # timm's AvgPool2dSame(2, 1) in a dilated stage: zeros padded after the last row
+                    # and column, and averaged in.
+                    self.downsample_pad = keras.layers.ZeroPadding2D(
+                        ((0, 1), (0, 1)), name="downsample__pool_pad", data_format=self.data_format,
+                        dtype=self.dtype_policy)
+                    self.downsample_pool = keras.layers.AveragePooling2D(
+                        2, strides=1, padding="valid", name="downsample__pool",
+                        data_format=self.data_format, dtype=self.dtype_policy,
+                    )
+                    self.downsample_pad.build(shape)
+                    shape = self.downsample_pad.compute_output_shape(shape)
+                    self.downsample_pool.build(shape)
+                    shape = self.downsample_pool.compute_output_shape(shape)
+                elif self.strides > 1:
                     # PyTorch's AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False): TF "SAME"
                     # pooling adds the odd trailing pixel and averages over the valid ones alone, the same.
                     self.downsample_pool = keras.layers.AveragePooling2D(
@@ -169,7 +191,8 @@ class _PreActBlock(keras.layers.Layer):
         for index, (pad, conv, norm) in enumerate(self.chain):
             x = backend_ops.call_layer(norm, x, training)
             if index == 0 and self.downsample_conv is not None:  # the projection sees the pre-activated input
-                y = x if self.downsample_pool is None else self.downsample_pool(x)
+                y = x if self.downsample_pad is None else backend_ops.call_layer(self.downsample_pad, x, training)
+                y = y if self.downsample_pool is None else self.downsample_pool(y)
                 shortcut = backend_ops.call_layer(self.downsample_conv, y, training)
             if pad is not None:
                 x = backend_ops.call_layer(pad, x, training)
@@ -202,6 +225,8 @@ class _PreActBlock(keras.layers.Layer):
                 "norm_layer": self.norm_layer,
                 "std_conv": self.std_conv,
                 "avg_down": self.avg_down,
+                "dilation": self.dilation,
+                "first_dilation": self.first_dilation,
             }
         )
         return config
@@ -237,6 +262,10 @@ class PreActBottleneck(_PreActBlock):
         norm_layer: `"groupnorm"` (default), `"batchnorm"` or `"evonorm"`.
         std_conv: weight-standardized convs (BiT, default) or plain ones.
         avg_down: the projection shortcut average-pools, then applies an unstrided 1x1 conv.
+        dilation: dilation of the 3x3 convs (timm's `output_stride` below 32 dilates the last stages;
+            `avg_down`'s pool is then timm's `AvgPool2dSame(2, 1)`).
+        first_dilation: dilation of the first 3x3 conv: 1 or 2 where a dilated stage begins (timm's
+            `ResNetStage`); None: `dilation`.
 
     Example:
         >>> PreActBottleneck(256)(keras.ops.ones((2, 56, 56, 64))).shape
@@ -250,7 +279,8 @@ class PreActBottleneck(_PreActBlock):
         mid = self.mid_channels
         self.norm1, self.norm2, self.norm3 = self._norm("norm1"), self._norm("norm2"), self._norm("norm3")
         _, self.conv1 = self._conv(mid, 1, "conv1")
-        self.conv2_pad, self.conv2 = self._conv(mid, 3, "conv2", strides=self.strides, groups=self.groups)
+        self.conv2_pad, self.conv2 = self._conv(mid, 3, "conv2", strides=self.strides, groups=self.groups,
+                                                dilation=self.first_dilation)
         _, self.conv3 = self._conv(self.filters, 1, "conv3")
         self.chain = [(None, self.conv1, self.norm1), (self.conv2_pad, self.conv2, self.norm2),
                       (None, self.conv3, self.norm3)]
@@ -269,8 +299,9 @@ class PreActBasic(_PreActBlock):
         filters: output channels.
         bottle_ratio: the width of `conv1` is `make_divisible(filters * bottle_ratio)` (1.0 in timm).
         strides, groups, downsample, norm_groups, epsilon, conv_epsilon, activation, drop_path_rate,
-        data_format, norm_layer, std_conv, avg_down: as `PreActBottleneck`, the stride on `conv1`
-            and the groups on both convs.
+        data_format, norm_layer, std_conv, avg_down, dilation, first_dilation: as `PreActBottleneck`,
+            the stride and `first_dilation` on `conv1` and the groups on both convs; the projection
+            shortcut also where `first_dilation` differs from `dilation`.
 
     Example:
         >>> PreActBasic(128, strides=2, norm_layer="batchnorm", std_conv=False)(keras.ops.ones((2, 56, 56, 64))).shape
@@ -283,8 +314,8 @@ class PreActBasic(_PreActBlock):
         super().__init__(filters, bottle_ratio=bottle_ratio, strides=strides, groups=groups, **kwargs)
         self.norm1, self.norm2 = self._norm("norm1"), self._norm("norm2")
         self.conv1_pad, self.conv1 = self._conv(
-            self.mid_channels, 3, "conv1", strides=self.strides, groups=self.groups)
-        self.conv2_pad, self.conv2 = self._conv(self.filters, 3, "conv2", groups=self.groups)
+            self.mid_channels, 3, "conv1", strides=self.strides, groups=self.groups, dilation=self.first_dilation)
+        self.conv2_pad, self.conv2 = self._conv(self.filters, 3, "conv2", groups=self.groups, dilation=self.dilation)
         self.chain = [(self.conv1_pad, self.conv1, self.norm1), (self.conv2_pad, self.conv2, self.norm2)]
 
 
@@ -446,14 +477,23 @@ def _create_resnetv2(variant: str, args: BuildArgs) -> ModelGraph:
 
     block_cls = PreActBasic if cfg.basic else PreActBottleneck
     rates = calculate_drop_path_rates(args.drop_path_rate, cfg.depths, stagewise=True)
+    curr_stride, dilation = 4, 1
     for stage_idx, (depth, channels) in enumerate(zip(cfg.depths, cfg.channels)):
         filters = helpers.make_divisible(channels * wf)
+        # timm's `ResNetV2.__init__` / `ResNetStage`: past `output_stride` a stage dilates instead of
+        # striding, its first 3x3 conv dilated 1 or 2 (timm's rule), the others as the stage.
+        stride = 1 if stage_idx == 0 else 2
+        if curr_stride >= args.output_stride:
+            dilation, stride = dilation * stride, 1
+        curr_stride *= stride
         for block_idx in range(depth):
             first = block_idx == 0
             x = block_cls(
                 filters,
                 bottle_ratio=cfg.bottle_ratio,
-                strides=(1 if stage_idx == 0 else 2) if first else 1,
+                strides=stride if first else 1,
+                dilation=dilation,
+                first_dilation=(1 if dilation in (1, 2) else 2) if first else dilation,
                 # timm: the first block of a stage is given a projection; the bottleneck always uses it,
                 # the basic block only when the width or stride changes (the `None` rule).
                 downsample=(None if cfg.basic else True) if first else False,
@@ -467,7 +507,7 @@ def _create_resnetv2(variant: str, args: BuildArgs) -> ModelGraph:
                 name=f"stages__{stage_idx}__blocks__{block_idx}",
                 **fmt,
             )(x)
-        features.append(FeatureMap(x, filters, 4 * 2**stage_idx, f"stages.{stage_idx}"))
+        features.append(FeatureMap(x, filters, curr_stride, f"stages.{stage_idx}"))
     x = norm_act(cfg.norm_layer, groups=cfg.norm_groups, epsilon=cfg.norm_epsilon, name="norm", **fmt)(x)
     # timm's ClassifierHead(use_conv=True): pool keeping 1x1, a 1x1 conv, then flatten.
     x = keras.layers.GlobalAveragePooling2D(keepdims=True, name="head__global_pool", **fmt)(x)
@@ -477,4 +517,6 @@ def _create_resnetv2(variant: str, args: BuildArgs) -> ModelGraph:
     return ModelGraph(inputs, outputs, features)
 
 
-register_family(model_cfgs, _create_resnetv2, default_cfgs, None, feature_out_indices=(0, 1, 2, 3, 4))
+register_family(
+    model_cfgs, _create_resnetv2, default_cfgs, None, feature_out_indices=(0, 1, 2, 3, 4), output_strides=(8, 16, 32)
+)

@@ -13,6 +13,7 @@ tests/layers/test_conformance.py (specs in tests/layers/family_specs/byobnet.py)
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -105,6 +106,22 @@ BLOCK_CASES = {
     "one-depthwise-stride2": ("one", 32, 32, 2, {"group_size": 1}, {}),
     "one-pointwise": ("one", 32, 48, 1, {"group_size": 0, "kernel_size": 1, "num_conv_branches": 4}, {}),
     "one-pointwise-identity-se": ("one", 48, 48, 1, {"group_size": 0, "kernel_size": 1}, {"attn_layer": "se"}),
+    # Dilated stages (timm's output_stride 8/16; timm's `dilation=(first, stage's)`): where one begins
+    # (an unstrided projection for the dilation change alone; `avg` without a pool after dilation 1,
+    # with AvgPool2dSame(2, 1) after 2; no anti-aliasing unstrided; no identity branch in the
+    # reparameterizable blocks) and within one. MobileOne's convs take no dilation, as timm's.
+    "basic-dilation-starts-conv1x1": ("basic", 32, 32, 1, {"group_size": 0, "dilation": (1, 2)},
+                                      {"downsample": "conv1x1"}),
+    "bottle-dilation-4-after-2-avg-extra-conv": ("bottle", 16, 64, 1, {"group_size": 16, "bottle_ratio": 0.25,
+                                                                      "extra_conv": True, "dilation": (2, 4)},
+                                                 {"act_layer": "silu", "downsample": "avg"}),
+    "bottle-clip-dilation-starts": ("bottle", 16, 64, 1, {"bottle_ratio": 0.25, "dilation": (1, 2)}, CLIP),
+    "dark-dilated-identity": ("dark", 32, 32, 1, {"group_size": 0, "bottle_ratio": 0.5, "dilation": (2, 2)}, {}),
+    "edge-dilation-starts-se": ("edge", 16, 32, 1, {"group_size": 0, "dilation": (1, 2)},
+                                {"attn_layer": "se", "downsample": "avg"}),
+    "rep-dilation-starts": ("rep", 32, 32, 1, {"dilation": (1, 2)}, {}),
+    "rep-dilated-identity": ("rep", 32, 32, 1, {"dilation": (4, 4)}, {}),
+    "one-dilation-starts": ("one", 32, 32, 1, {"group_size": 1, "dilation": (1, 2)}, {}),
 }
 # Other map sizes: CLIP's anti-aliased blocks on 10 x 12 (timm's floor-mode 2x2 pool and ceil-mode
 # shortcut pool disagree on odd maps), BAT's on multiples of its block size (16 x 24).
@@ -128,6 +145,8 @@ def _our_block(block_type, out_chs, stride, block_args, layer_cfg):
     cfg = dict(layer_cfg)
     kwargs = dict(block_args)
     kwargs["activation"] = cfg.pop("act_layer", "relu")
+    if "dilation" in kwargs:
+        kwargs["first_dilation"], kwargs["dilation"] = kwargs.pop("dilation")
     if "aa_layer" in cfg:
         cfg["aa_layer"] = cfg["aa_layer"] or None
     return BLOCK_TYPES[block_type](out_chs, strides=stride, **kwargs, **cfg)
@@ -235,6 +254,34 @@ def _assert_whole_model_matches(name):
 @pytest.mark.parametrize("name", WHOLE_CASES)
 def test_stems_match_timm(name):
     _assert_whole_model_matches(name)
+
+
+@pytest.mark.parametrize("output_stride", [8, 16])
+def test_output_stride_dilates_the_last_stages_as_timm(output_stride):
+    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
+    `features_only` model built with the same `output_stride`, on one set of random weights."""
+    reference = randomized(lambda: timm.create_model(SMALLEST, output_stride=output_stride)).eval()
+    state = {k: v.detach().numpy().copy() for k, v in reference.state_dict().items()}
+    timm_features = timm.create_model(SMALLEST, output_stride=output_stride, features_only=True).eval()
+    # timm's FeatureListNet flattens the stages (`stages_1`): their keys, strictly.
+    full = reference.state_dict()
+    timm_features.load_state_dict({k: full[re.sub(r"^(stem|stages)_(\w+?)\.", r"\1.\2.", k)]
+                                   for k in timm_features.state_dict()})
+    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
+    model = create_model(SMALLEST, output_stride=output_stride)
+    assert load_pretrained(model, state).ok
+    nchw = torch.from_numpy(x).permute(0, 3, 1, 2)
+    with torch.no_grad():
+        expected = reference(nchw).numpy()
+        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw)]
+    assert_close_to_timm(keras.ops.convert_to_numpy(model(x)), expected, "logits")
+    features = create_model(SMALLEST, output_stride=output_stride, features_only=True)
+    assert load_pretrained(features, state).ok
+    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
+        assert_close_to_timm(keras.ops.convert_to_numpy(got), want, f"feature {i}")
+    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
+    assert model.feature_info == reference.feature_info
+    assert max(timm_features.feature_info.reduction()) == output_stride
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ layer names, and the builder's arguments. Their Keras conformance is in tests/la
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import partial
 from pathlib import Path
@@ -25,12 +26,20 @@ from timm.models.nfnet import _nonlin_gamma, act_with_gamma, create_stem
 from luximm_keras.interop import load_timm_weights
 from luximm_keras.layers.activations import NONLIN_GAMMA, GammaAct
 from luximm_keras.layers.std_conv import ScaledStdConv2D
-from luximm_keras.models import create_model, list_models, model_entry
+from luximm_keras.models import create_model, list_models, load_pretrained, model_entry
 from luximm_keras.models.nfnet import ACTIVATIONS, NormFreeBlock, _stem
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf
-from model_checks import assert_block_close, nchw, numpy_state, randomized, slow_on_jax, timm_forward
+from model_checks import (
+    assert_block_close,
+    assert_close_to_timm,
+    nchw,
+    numpy_state,
+    randomized,
+    slow_on_jax,
+    timm_forward,
+)
 
 NAME = "test_nfnet"
 ARCHITECTURES = [
@@ -85,6 +94,16 @@ BLOCK_CASES = {
     # ECA-NFNet-L / NF-ResNet: no projection, ECA after conv3.
     "resnet-eca-s1": (32, 32, dict(stride=1, alpha=0.2, beta=0.9, bottle_ratio=0.25, ch_div=8, reg=False),
                       dict(act="relu", gamma_in_act=False, same=False), TimmEcaModule, ("eca", {})),
+    # Dilated stages (timm's output_stride 8/16): DeepMind's block where dilation goes 2 -> 4 (TF SAME
+    # convs dilated, the shortcut's AvgPool2dSame(2, 1)), and a RegNet block whose projection is for
+    # the dilation change alone.
+    "dm-same-dilation-4-after-2": (16, 32, dict(stride=1, dilation=4, first_dilation=2, alpha=0.2, beta=0.8,
+                                                bottle_ratio=0.5, group_size=8, ch_div=8, reg=False,
+                                                extra_conv=True, skipinit=True),
+                                   dict(act="gelu", gamma_in_act=True, same=True), partial(SEModule, rd_ratio=0.5), ("se", {"rd_ratio": 0.5})),
+    "regnet-dilation-starts": (24, 24, dict(stride=1, dilation=2, first_dilation=1, alpha=0.2, beta=1.0,
+                                            bottle_ratio=2.25, group_size=8, ch_div=8, reg=True),
+                               dict(act="silu", gamma_in_act=False, same=False), None, (None, {})),
 }
 
 
@@ -150,6 +169,32 @@ def test_stems_match_timm_with_their_feature_tap(stem_type):
     got, got_feature = (cf.to_numpy(t) for t in model(x))
     assert_block_close(got, expected, stem_type)
     assert_block_close(got_feature, tapped, f"{stem_type} feature")
+
+
+@pytest.mark.parametrize("output_stride", [8, 16])
+def test_output_stride_dilates_the_last_stages_as_timm(output_stride):
+    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
+    `features_only` model built with the same `output_stride`, on one set of random weights."""
+    reference = randomized(lambda: timm.create_model(NAME, output_stride=output_stride)).eval()
+    state = numpy_state(reference)
+    timm_features = timm.create_model(NAME, output_stride=output_stride, features_only=True).eval()
+    # timm's FeatureListNet flattens the stem and stages (`stem_conv1`, `stages_1`): their keys, strictly.
+    full = reference.state_dict()
+    timm_features.load_state_dict({k: full[re.sub(r"^(stem|stages)_(\w+?)\.", r"\1.\2.", k)]
+                                   for k in timm_features.state_dict()})
+    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
+    model = create_model(NAME, output_stride=output_stride)
+    assert load_pretrained(model, state).ok
+    with torch.no_grad():
+        expected = reference(nchw(x)).numpy()
+        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw(x))]
+    assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
+    features = create_model(NAME, output_stride=output_stride, features_only=True)
+    assert load_pretrained(features, state).ok
+    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
+        assert_close_to_timm(cf.to_numpy(got), want, f"feature {i}")
+    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
+    assert max(timm_features.feature_info.reduction()) == output_stride
 
 
 def test_gamma_act_matches_timm():

@@ -65,12 +65,23 @@ BLOCK_CASES = {
     "v-stride2-avg": (True, 16, 32, 2, {"group_size": 8, "se_ratio": 0.25, "downsample": "avg", "act_layer": "silu"}),
     "v-avg-stride1": (True, 16, 32, 1, {"group_size": 8, "se_ratio": 0.25, "downsample": "avg", "act_layer": "silu"}),
     "v-identity": (True, 32, 32, 1, {"group_size": 16, "se_ratio": 0.25, "act_layer": "silu"}),
+    # Dilated stages (timm's output_stride 8/16; timm's `dilation=(first, stage's)`): where one begins
+    # (a stride-1 projection for the dilation change alone; the average-pool shortcut without a pool
+    # after dilation 1, with AvgPool2dSame(2, 1) after 2) and within one.
+    "y-dilation-starts-conv1x1": (False, 32, 32, 1, {"group_size": 8, "se_ratio": 0.25, "dilation": (1, 2)}),
+    "y-dilation-starts-avg": (False, 16, 32, 1, {"group_size": 8, "se_ratio": 0.25, "downsample": "avg",
+                                                 "dilation": (1, 2)}),
+    "v-dilation-4-after-2-avg": (True, 16, 32, 1, {"group_size": 8, "se_ratio": 0.25, "downsample": "avg",
+                                                   "act_layer": "silu", "dilation": (2, 4)}),
+    "x-dilated-identity": (False, 32, 32, 1, {"group_size": 8, "se_ratio": 0.0, "dilation": (2, 2)}),
 }
 
 
 def ours(options: dict) -> dict:
     options = dict(options)
     options["activation"] = options.pop("act_layer", "relu")
+    if "dilation" in options:
+        options["first_dilation"], options["dilation"] = options.pop("dilation")
     return options
 
 
@@ -84,6 +95,30 @@ def test_blocks_match_timm(case):
     x = np.random.default_rng(4).standard_normal((2, 9, 11, in_chs)).astype("float32")
     assert_matches_and_flip_fails(block, reference, x, case)
     assert block.compute_output_shape(x.shape) == tuple(block(x).shape)
+
+
+@pytest.mark.parametrize("name,output_stride", [("regnetx_002", 8), ("regnety_002", 16)])
+def test_output_stride_dilates_the_last_stages_as_timm(name, output_stride):
+    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
+    `features_only` model built with the same `output_stride`, on one set of random weights."""
+    reference = randomized(lambda: timm.create_model(name, output_stride=output_stride)).eval()
+    state = {k: v.detach().numpy().copy() for k, v in reference.state_dict().items()}
+    timm_features = timm.create_model(name, output_stride=output_stride, features_only=True).eval()
+    timm_features.load_state_dict(reference.state_dict(), strict=False)
+    assert set(timm_features.state_dict()) <= set(state)  # timm's FeatureListNet keeps the keys here
+    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
+    model = create_model(name, output_stride=output_stride)
+    assert load_pretrained(model, state).ok
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(x).permute(0, 3, 1, 2)).numpy()
+        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(torch.from_numpy(x).permute(0, 3, 1, 2))]
+    assert_close_to_timm(keras.ops.convert_to_numpy(model(x)), expected, "logits")
+    features = create_model(name, output_stride=output_stride, features_only=True)
+    assert load_pretrained(features, state).ok
+    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
+        assert_close_to_timm(keras.ops.convert_to_numpy(got), want, f"feature {i}")
+    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
+    assert max(timm_features.feature_info.reduction()) == output_stride
 
 
 def test_regnetz_first_block_has_no_residual_as_timm():

@@ -19,6 +19,7 @@ seconds, and the first JAX build compiles an initializer per variable shape.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -47,6 +48,7 @@ import conformance as cf  # noqa: E402  (the shared Keras conformance checks, te
 from model_checks import (  # noqa: E402  (tests/models/model_checks.py)
     LOGITS_ATOL,
     assert_block_close,
+    assert_close_to_timm,
     nchw,
     numpy_state,
     predict,
@@ -102,23 +104,27 @@ BLOCK_CASES = {
     "first-stride1": (64, 128, 1, True),
     "first-stride2": (128, 256, 2, True),
     "plain": (128, 128, 1, False),
+    # timm's output_stride 8/16 (BiT's StdConv2d dilated): where a stage's dilation goes 2 -> 4.
+    "dilation-4-after-2": (64, 128, 1, True, {"dilation": 4, "first_dilation": 2}),
 }
 
 
 @slow_on_jax
 def test_preact_bottleneck_matches_timm():
-    for case, (in_chs, out_chs, stride, downsample) in BLOCK_CASES.items():
+    for case, (in_chs, out_chs, stride, downsample, *options) in BLOCK_CASES.items():
+        dilation = options[0] if options else {}
         timm_block = randomized(
             lambda: TimmPreActBottleneck(
                 in_chs,
                 out_chs,
                 stride=stride,
+                **dilation,
                 conv_layer=partial(StdConv2d, eps=1e-8),
                 norm_layer=partial(TimmGroupNormAct, num_groups=32),
                 proj_layer=DownsampleConv if downsample else None,
             )
         )
-        block = PreActBottleneck(out_chs, strides=stride, downsample=downsample)
+        block = PreActBottleneck(out_chs, strides=stride, downsample=downsample, **dilation)
         x = np.random.default_rng(1).standard_normal((2, 10, 14, in_chs)).astype("float32")
         block.build(x.shape)
         assert load_timm_weights(block, numpy_state(timm_block)).ok, case
@@ -150,6 +156,13 @@ LATER_CASES = {
     "bottleneck-evo-stride2-avgdown": (False, 64, 128, 2, "evonorm", True, True),
     "bottleneck-gn-stride1-avgdown": (False, 64, 128, 1, "groupnorm", True, True),
     "bottleneck-bn-plain": (False, 128, 128, 1, "batchnorm", False, False),
+    # Dilated stages (timm's output_stride 8/16): where one begins (first_dilation 1 or 2, the
+    # average-pool shortcut as AvgPool2dSame(2, 1), the basic block's projection for the dilation
+    # change alone) and within one.
+    "basic-bn-dilation-starts-avgdown": (True, 32, 64, 1, "batchnorm", True, True, {"dilation": 2, "first_dilation": 1}),
+    "basic-bn-dilation-change-only": (True, 64, 64, 1, "batchnorm", False, None, {"dilation": 2, "first_dilation": 1}),
+    "basic-bn-dilated-identity": (True, 64, 64, 1, "batchnorm", False, False, {"dilation": 2}),
+    "bottleneck-evo-dilation-4-after-2-avgdown": (False, 64, 128, 1, "evonorm", True, True, {"dilation": 4, "first_dilation": 2}),
 }
 
 
@@ -166,22 +179,26 @@ def assert_fails_with_a_flipped_weight(block, state, x, expected, case):
 @slow_on_jax
 @pytest.mark.parametrize("case", list(LATER_CASES))
 def test_later_blocks_match_timm(case):
-    basic, in_chs, out_chs, stride, norm_layer, avg_down, projection = LATER_CASES[case]
+    basic, in_chs, out_chs, stride, norm_layer, avg_down, projection, *options = LATER_CASES[case]
+    dilation = options[0] if options else {}
     timm_cls = TimmPreActBasic if basic else TimmPreActBottleneck
+    # projection None: the basic block's rule (timm gives the stage's first block a proj_layer, used
+    # when the width, stride or dilation changes).
     timm_block = randomized(
         lambda: timm_cls(
             in_chs,
             out_chs,
             stride=stride,
+            **dilation,
             bottle_ratio=1.0 if basic else 0.25,
             conv_layer=create_conv2d,
             norm_layer=TIMM_NORMS[norm_layer],
-            proj_layer=(DownsampleAvg if avg_down else DownsampleConv) if projection else None,
+            proj_layer=(DownsampleAvg if avg_down else DownsampleConv) if projection is not False else None,
         )
     )
     cls = PreActBasic if basic else PreActBottleneck
     block = cls(out_chs, strides=stride, downsample=projection, norm_layer=norm_layer, std_conv=False,
-                avg_down=avg_down)
+                avg_down=avg_down, **dilation)
     x = np.random.default_rng(1).standard_normal((2, 9, 11, in_chs)).astype("float32")
     block.build(x.shape)
     state = numpy_state(timm_block)
@@ -205,6 +222,32 @@ def test_evo_norm_matches_timm():
             expected = timm_norm(nchw(x)).permute(0, 2, 3, 1).numpy()
         assert_block_close(cf.to_numpy(norm(x)), expected, f"EvoNorm2DS0 groups={groups} act={apply_act}")
         assert_fails_with_a_flipped_weight(norm, state, x, expected, "EvoNorm2DS0")
+
+
+@pytest.mark.parametrize("name,output_stride", [("resnetv2_18", 8), ("resnetv2_18d", 16)])
+def test_output_stride_dilates_the_last_stages_as_timm(name, output_stride):
+    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
+    `features_only` model built with the same `output_stride`, on one set of random weights."""
+    reference = randomized(lambda: timm.create_model(name, output_stride=output_stride)).eval()
+    state = numpy_state(reference)
+    timm_features = timm.create_model(name, output_stride=output_stride, features_only=True).eval()
+    # timm's FeatureListNet flattens the stem and stages (`stem_conv`, `stages_1`): their keys, strictly.
+    full = reference.state_dict()
+    timm_features.load_state_dict({k: full[re.sub(r"^(stem|stages)_(\w+?)\.", r"\1.\2.", k)]
+                                   for k in timm_features.state_dict()})
+    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
+    model = create_model(name, output_stride=output_stride)
+    assert load_pretrained(model, state).ok
+    with torch.no_grad():
+        expected = reference(nchw(x)).numpy()
+        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw(x))]
+    assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
+    features = create_model(name, output_stride=output_stride, features_only=True)
+    assert load_pretrained(features, state).ok
+    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
+        assert_close_to_timm(cf.to_numpy(got), want, f"feature {i}")
+    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
+    assert max(timm_features.feature_info.reduction()) == output_stride
 
 
 @pytest.mark.parametrize("variant", ["resnetv2_18d", "resnetv2_50d_evos"])
