@@ -12,6 +12,7 @@ from luximm_keras.layers.attention_pool import AttentionPoolLatent
 from luximm_keras.layers.attention_pool2d import AttentionPool2d
 from luximm_keras.layers.attention_rope import AttentionRope
 from luximm_keras.layers.blur_pool import BlurPool2D
+from luximm_keras.layers.cond_conv2d import CondConv2D
 from luximm_keras.layers.create_attn import create_attn, get_attn
 from luximm_keras.layers.diff_attention import DiffAttention
 from luximm_keras.layers.eca import CecaModule, EcaModule
@@ -32,10 +33,11 @@ from luximm_keras.layers.global_context import GlobalContext
 from luximm_keras.layers.grn import GlobalResponseNorm
 from luximm_keras.layers.helpers import make_divisible, se_make_divisible, to_pair
 from luximm_keras.layers.layer_scale import LayerScale, LayerScale2D
+from luximm_keras.layers.mixed_conv2d import MixedConv2D
 from luximm_keras.layers.mlp import ConvMlp, GlobalResponseNormMlp, GluMlp, Mlp, SwiGLU
 from luximm_keras.layers.non_local_attn import BatNonLocalAttn
 from luximm_keras.layers.norm import LayerNorm2D, RmsNorm2D, SimpleNorm2D
-from luximm_keras.layers.norm_act import BatchNormAct2D, GroupNormAct
+from luximm_keras.layers.norm_act import BatchNormAct2D, GroupNormAct, LayerNormAct2D
 from luximm_keras.layers.padding import get_padding, same_padding
 from luximm_keras.layers.patch_embed import PatchEmbed
 from luximm_keras.layers.pos_embed import resample_abs_pos_embed
@@ -68,6 +70,7 @@ __all__ = [
     "BatchNormAct2D",
     "BlurPool2D",
     "CecaModule",
+    "CondConv2D",
     "ConvMlp",
     "DiffAttention",
     "DropPath",
@@ -81,8 +84,10 @@ __all__ = [
     "GluMlp",
     "GroupNormAct",
     "LayerNorm2D",
+    "LayerNormAct2D",
     "LayerScale",
     "LayerScale2D",
+    "MixedConv2D",
     "Mlp",
     "MultiHeadSelfAttention",
     "NONLIN_GAMMA",

@@ -1,7 +1,7 @@
 """Normalization followed by an activation, as one layer: timm keeps the activation inside the norm
 module, so one timm module is one Keras layer here too.
 
-Reference: timm/layers/norm_act.py (`BatchNormAct2d`, `GroupNormAct`)
+Reference: timm/layers/norm_act.py (`BatchNormAct2d`, `GroupNormAct`, `LayerNormAct2d`)
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from luximm_keras import backend_ops
 from luximm_keras._serializable import serializable
 from luximm_keras.layers.batch_norm import BatchNorm2D
 from luximm_keras.layers import helpers
+from luximm_keras.layers.norm import LayerNorm2D
 
 
 @serializable
@@ -67,7 +68,10 @@ class GroupNormAct(keras.layers.GroupNormalization):
     module (`GroupNormAct`), so one timm module is one Keras layer here too.
 
     Args:
-        groups: number of channel groups (timm's `num_groups`, 32 in BiT).
+        groups: number of channel groups (timm's `num_groups`, 32 in BiT); ignored when `group_size`
+            is given.
+        group_size: channels per group instead of a group count (timm's `group_size`, which its
+            `test_efficientnet_gn` binds to 8); None: use `groups`.
         epsilon: added to the variance (timm's and torch's 1e-5, not Keras' 1e-3).
         activation: a Keras activation name or callable applied after the norm; None for none
             (timm's `apply_act=False`).
@@ -88,14 +92,27 @@ class GroupNormAct(keras.layers.GroupNormalization):
         epsilon: float = 1e-5,
         activation="relu",
         data_format: str | None = None,
+        group_size: int | None = None,
         **kwargs,
     ):
         if "axis" in kwargs:
             raise ValueError("GroupNormAct takes `data_format`, not `axis`.")
+        if group_size is not None and int(group_size) < 1:
+            raise ValueError(f"`group_size` must be a positive int or None, got {group_size!r}.")
         data_format = helpers.standardize_data_format(data_format)
         super().__init__(groups=groups, axis=helpers.channel_axis(data_format), epsilon=epsilon, **kwargs)
         self.data_format = data_format
+        self.group_size = None if not group_size else int(group_size)
         self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        channels = input_shape[self.axis]
+        if self.group_size and channels is not None:
+            # timm's `_num_groups`: the group count follows from the width.
+            if channels % self.group_size:
+                raise ValueError(f"{self.name}: {channels} channels are not a multiple of `group_size` {self.group_size}.")
+            self.groups = channels // self.group_size
+        super().build(input_shape)
 
     def call(self, inputs):
         # Not Keras' GroupNormalization.call: its variance is E[x^2] - E[x]^2, which loses float32
@@ -123,6 +140,40 @@ class GroupNormAct(keras.layers.GroupNormalization):
         config = super().get_config()
         del config["axis"]  # derived from data_format
         config.update(
-            {"activation": keras.activations.serialize(self.activation), "data_format": self.data_format}
+            {"activation": keras.activations.serialize(self.activation), "data_format": self.data_format,
+             "group_size": self.group_size}
         )
+        return config
+
+
+@serializable
+class LayerNormAct2D(LayerNorm2D):
+    """`activation(layer_norm_over_channels(x))`: `LayerNorm2D` with timm's `LayerNormAct2d` epsilon
+    (1e-5, torch's `nn.LayerNorm`) and an activation, as one layer (timm keeps the activation inside
+    the norm module).
+
+    Args:
+        epsilon: added to the variance (timm's `LayerNormAct2d` 1e-5).
+        activation: a Keras activation name or callable applied after the norm; None for none
+            (timm's `apply_act=False`).
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+        **kwargs: `gamma_initializer`, `beta_initializer` and base layer arguments.
+
+    Example:
+        >>> LayerNormAct2D(activation="silu")(keras.ops.ones((2, 7, 7, 64))).shape
+        (2, 7, 7, 64)
+
+    Reference: timm/layers/norm_act.py `LayerNormAct2d`.
+    """
+
+    def __init__(self, epsilon: float = 1e-5, activation="relu", data_format: str | None = None, **kwargs):
+        super().__init__(epsilon=epsilon, data_format=data_format, **kwargs)
+        self.activation = keras.activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(super().call(inputs))
+
+    def get_config(self):
+        config = super().get_config()
+        config["activation"] = keras.activations.serialize(self.activation)
         return config

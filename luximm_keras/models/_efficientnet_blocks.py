@@ -1,6 +1,9 @@
 """The blocks of timm's EfficientNet family: its own squeeze-and-excitation, the depthwise-separable
-block, the inverted residual (MBConv), the edge residual (FusedMBConv) and ConvBnAct; and
-MobileNet-V4's universal inverted residual and mobile (multi-query) attention.
+block, the inverted residual (MBConv) and its CondConv form, the edge residual (FusedMBConv) and
+ConvBnAct; and MobileNet-V4's universal inverted residual and mobile (multi-query) attention. The
+blocks also take what timm's remaining variants use: MixNet's mixed kernels (`MixedConv2D`),
+EfficientNet-X's space-to-depth start, grouped convs, GlobalContext in the SE slot, and the test
+models' GroupNorm, LayerNorm and EvoNorm-S0 in place of BatchNorm.
 
 Sublayers carry timm's module names (`conv_pw`, `bn1`, `conv_dw`, `bn2`, `se` with `conv_reduce` and
 `conv_expand`, `conv_pwl`, `bn3`, `conv_exp`, `conv`), so timm's keys load as they are. `padding=""`
@@ -20,9 +23,13 @@ from luximm_keras._serializable import serializable
 from luximm_keras.layers import helpers
 from luximm_keras.layers.batch_norm import BatchNorm2D
 from luximm_keras.layers.blur_pool import BlurPool2D
+from luximm_keras.layers.cond_conv2d import CondConv2D
 from luximm_keras.layers.drop import DropPath
+from luximm_keras.layers.evo_norm import EvoNorm2DS0
+from luximm_keras.layers.global_context import GlobalContext
 from luximm_keras.layers.layer_scale import LayerScale2D
-from luximm_keras.layers.norm_act import BatchNormAct2D
+from luximm_keras.layers.mixed_conv2d import MixedConv2D
+from luximm_keras.layers.norm_act import BatchNormAct2D, GroupNormAct, LayerNormAct2D
 from luximm_keras.layers.padding import get_padding
 
 PADDINGS = ("", "same")
@@ -30,12 +37,43 @@ GATES = ("sigmoid", "hard_sigmoid")
 # timm's `aa_layer` names the MobileNet-V4 variants use: a 2x2 average pool ("avg"), a binomial blur
 # with reflect ("blur") or zero ("blurpc") padding, each in place of a strided conv's stride.
 AA_LAYERS = ("avg", "blur", "blurpc")
+# timm's `norm_layer` of the models built on these blocks: BatchNorm (all pretrained ones but three),
+# and the `test_efficientnet_gn/_ln/_evos` variants' GroupNormAct, LayerNormAct2d and EvoNorm2dS0.
+NORM_LAYERS = ("batchnorm", "groupnorm", "layernorm", "evonorm_s0")
+# timm's `se_layer`: EfficientNet's SqueezeExcite, or GlobalContext (`se_layer='gc'`).
+SE_LAYERS = ("se", "gc")
 
 
-def conv_init() -> keras.initializers.Initializer:
+def conv_init(groups: int = 1) -> keras.initializers.Initializer:
     """timm's `_init_weight_goog` for a conv: N(0, 2 / fan_out), fan_out = kh * kw * out / groups
-    (for a depthwise kernel `(kh, kw, C, 1)` Keras' fan-out is kh * kw, the same)."""
-    return keras.initializers.VarianceScaling(scale=2.0, mode="fan_out", distribution="untruncated_normal")
+    (for a depthwise kernel `(kh, kw, C, 1)` Keras' fan-out is kh * kw, the same; a grouped conv's
+    Keras fan-out lacks the `/ groups`, hence the scale)."""
+    return keras.initializers.VarianceScaling(scale=2.0 * groups, mode="fan_out", distribution="untruncated_normal")
+
+
+def kernel_size_arg(value):
+    """A block's kernel-size argument: an int, or a list of ints (MixNet's mixed kernels)."""
+    if isinstance(value, (list, tuple)):
+        return [int(k) for k in value]
+    return int(value)
+
+
+def norm_act(norm_layer: str, name: str, epsilon: float, activation=None, group_size: int | None = None,
+             data_format: str = "channels_last", dtype=None) -> keras.layers.Layer:
+    """timm's `get_norm_act_layer(norm_layer, act_layer)(channels, apply_act=...)`: the norm + act
+    layer of `norm_layer` (see `NORM_LAYERS`). EvoNorm-S0 has its own gate: the activation only
+    says whether it applies (timm's `apply_act`). `group_size` is what timm's variants bind to
+    GroupNormAct and EvoNorm2dS0 (None: their 32 groups)."""
+    fmt = dict(name=name, data_format=data_format, dtype=dtype)
+    if norm_layer == "batchnorm":
+        return BatchNormAct2D(epsilon=epsilon, activation=activation, **fmt)
+    if norm_layer == "groupnorm":
+        return GroupNormAct(epsilon=epsilon, activation=activation, group_size=group_size, **fmt)
+    if norm_layer == "layernorm":
+        return LayerNormAct2D(epsilon=epsilon, activation=activation, **fmt)
+    if norm_layer == "evonorm_s0":
+        return EvoNorm2DS0(group_size=group_size, apply_act=activation is not None, epsilon=epsilon, **fmt)
+    raise ValueError(f"`norm_layer` must be one of {NORM_LAYERS}, got {norm_layer!r}.")
 
 
 def _hard_sigmoid(x):
@@ -146,6 +184,10 @@ _BLOCK_ARGS_DOC = """
         aa_layer: None, or timm's anti-aliasing (`"avg"`, `"blur"`, `"blurpc"`) after a strided
             conv's norm, the conv then unstrided (blocks that take it: EdgeResidual, ConvBnAct,
             UniversalInvertedResidual).
+        norm_layer: `"batchnorm"` (default), `"groupnorm"`, `"layernorm"` or `"evonorm_s0"` (timm's
+            `norm_layer`: BatchNormAct2d, GroupNormAct, LayerNormAct2d, EvoNorm2dS0).
+        norm_group_size: channels per group of the group norms (None: 32 groups).
+        se_layer: `"se"` (EfficientNet's squeeze-excite) or `"gc"` (timm's GlobalContext).
 """
 
 
@@ -158,7 +200,8 @@ class _EfficientNetBlock(keras.layers.Layer):
     def __init__(self, filters: int, strides: int = 1, padding: str = "", activation="relu",
                  epsilon: float = 1e-5, drop_path_rate: float = 0.0, data_format: str | None = None,
                  se_gate: str = "sigmoid", se_activation=None, se_round_limit: float | None = None,
-                 aa_layer: str | None = None, **kwargs):
+                 aa_layer: str | None = None, norm_layer: str = "batchnorm", norm_group_size: int | None = None,
+                 se_layer: str = "se", **kwargs):
         super().__init__(**kwargs)
         if int(filters) < 1:
             raise ValueError(f"`filters` must be a positive int, got {filters!r}.")
@@ -184,6 +227,13 @@ class _EfficientNetBlock(keras.layers.Layer):
             keras.activations.get(se_activation)
         self.se_round_limit = None if se_round_limit is None else float(se_round_limit)
         self.aa_layer = aa_layer
+        if norm_layer not in NORM_LAYERS:
+            raise ValueError(f"`norm_layer` must be one of {NORM_LAYERS}, got {norm_layer!r}.")
+        if se_layer not in SE_LAYERS:
+            raise ValueError(f"`se_layer` must be one of {SE_LAYERS}, got {se_layer!r}.")
+        self.norm_layer = norm_layer
+        self.norm_group_size = None if not norm_group_size else int(norm_group_size)
+        self.se_layer = se_layer
         self.input_spec = keras.layers.InputSpec(ndim=4)
         self.drop_path = DropPath(self.drop_path_rate, name="drop_path", dtype=self.dtype_policy)
 
@@ -197,31 +247,57 @@ class _EfficientNetBlock(keras.layers.Layer):
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={axis: input_shape[axis]})
         return int(input_shape[axis])
 
-    def _conv(self, filters, kernel_size, name, strides=1, depthwise=False):
+    def _conv(self, filters, kernel_size, name, strides=1, depthwise=False, groups=1, padding=None):
         """timm's `create_conv2d`: (a `ZeroPadding2D` or None, the conv). "same" is TF SAME (Keras'
-        "same" pads so on every backend); timm's own padding is symmetric, `get_padding(k, s)`."""
-        pad, padding = None, "valid"
-        if self.padding == "same":
-            padding = "same"
+        "same" pads so on every backend); timm's own padding is symmetric, `get_padding(k, s)`. A
+        list of kernel sizes is timm's `MixedConv2d` (depthwise, or each split a full conv), which
+        pads per kernel itself. `padding` overrides the block's (timm's space-to-depth convs)."""
+        padding_type = self.padding if padding is None else padding
+        if isinstance(kernel_size, list):
+            if groups != 1:
+                raise ValueError(f"{self.name}: timm's MixedConv2d is depthwise or ungrouped, got groups={groups}.")
+            return None, MixedConv2D(filters, kernel_size, strides=strides, padding=padding_type, depthwise=depthwise,
+                                     kernel_initializer=conv_init(), name=name, **self._fmt())
+        pad, conv_padding = None, "valid"
+        if padding_type == "same":
+            conv_padding = "same"
         elif get_padding(kernel_size, strides):
             pad = keras.layers.ZeroPadding2D(get_padding(kernel_size, strides), name=f"{name}_pad", **self._fmt())
-        args = dict(strides=strides, padding=padding, use_bias=False, name=name, **self._fmt())
+        args = dict(strides=strides, padding=conv_padding, use_bias=False, name=name, **self._fmt())
         if depthwise:
             conv = keras.layers.DepthwiseConv2D(kernel_size, depthwise_initializer=conv_init(), **args)
         else:
-            conv = keras.layers.Conv2D(filters, kernel_size, kernel_initializer=conv_init(), **args)
+            conv = keras.layers.Conv2D(filters, kernel_size, groups=groups, kernel_initializer=conv_init(groups),
+                                       **args)
         return pad, conv
 
     def _norm(self, name, act=True):
-        return BatchNormAct2D(epsilon=self.epsilon, activation=self.activation if act else None, name=name,
-                              **self._fmt())
+        return norm_act(self.norm_layer, name, self.epsilon, self.activation if act else None, self.norm_group_size,
+                        self.data_format, self.dtype_policy)
 
-    def _se(self, rd_ratio):
-        if not rd_ratio:
+    def _se(self, rd_ratio, rd_channels=None):
+        if not rd_ratio and not rd_channels:
             return None
         activation = self.activation if self.se_activation is None else self.se_activation
-        return EfficientNetSqueezeExcite(rd_ratio, activation=activation, gate=self.se_gate,
-                                         round_limit=self.se_round_limit, name="se", **self._fmt())
+        if self.se_layer == "gc":
+            # timm's builder hands GlobalContext the block's SE ratio and activation; its other
+            # arguments keep their defaults (attention pooling, the sigmoid-gated scale branch).
+            return GlobalContext(rd_ratio=rd_ratio, rd_channels=rd_channels, activation=activation, name="se",
+                                 **self._fmt())
+        return EfficientNetSqueezeExcite(rd_ratio or 0.25, rd_channels=rd_channels, activation=activation,
+                                         gate=self.se_gate, round_limit=self.se_round_limit, name="se", **self._fmt())
+
+    def _space_to_depth(self, in_chs):
+        """timm's space-to-depth stem of a block (`s2d=1`, EfficientNet-X): a 2x2 stride-2 conv with TF
+        SAME padding to 4x the channels, then norm + act; (conv_s2d, bn_s2d), or Nones."""
+        if getattr(self, "s2d", 0) != 1:
+            return None, None
+        _, conv = self._conv(4 * in_chs, 2, "conv_s2d", strides=2, padding="same")
+        return conv, self._norm("bn_s2d")
+
+    def _downsampling(self) -> int:
+        """The block's total stride: its own, times 2 for a space-to-depth block."""
+        return self.strides * (2 if getattr(self, "s2d", 0) == 1 else 1)
 
     def _use_aa(self, strides) -> bool:
         return self.aa_layer is not None and strides > 1
@@ -254,7 +330,7 @@ class _EfficientNetBlock(keras.layers.Layer):
                 continue
             if isinstance(layer, BatchNormAct2D):
                 x = layer(x, training=training)
-            elif isinstance(layer, EfficientNetSqueezeExcite):
+            elif isinstance(layer, (EfficientNetSqueezeExcite, GlobalContext, MixedConv2D)):
                 x = layer(x)
             else:
                 x = backend_ops.call_layer(layer, x)
@@ -274,7 +350,7 @@ class _EfficientNetBlock(keras.layers.Layer):
             if self.aa_layer == "avg":  # a 2x2 average pool after the unstrided conv: floor, not ceil
                 shape[axis] = shape[axis] // self.strides
             else:
-                shape[axis] = -(-shape[axis] // self.strides)
+                shape[axis] = -(-shape[axis] // self._downsampling())
         shape[helpers.channel_axis(self.data_format)] = self.filters
         return tuple(shape)
 
@@ -284,7 +360,8 @@ class _EfficientNetBlock(keras.layers.Layer):
             "filters": self.filters, "strides": self.strides, "padding": self.padding,
             "activation": self.activation, "epsilon": self.epsilon, "drop_path_rate": self.drop_path_rate,
             "data_format": self.data_format, "se_gate": self.se_gate, "se_activation": self.se_activation,
-            "se_round_limit": self.se_round_limit, "aa_layer": self.aa_layer,
+            "se_round_limit": self.se_round_limit, "aa_layer": self.aa_layer, "norm_layer": self.norm_layer,
+            "norm_group_size": self.norm_group_size, "se_layer": self.se_layer,
         })
         return config
 
@@ -295,15 +372,20 @@ class DepthwiseSeparableConv(_EfficientNetBlock):
         """The depthwise-separable block: depthwise conv, norm + act, SE, 1x1 conv, norm (+ act when
     `pw_act`), and the residual when the shape is kept and `noskip` is not set.
 
-    Sublayers: `conv_dw`, `bn1`, `se`, `conv_pw`, `bn2`.
+    Sublayers: `conv_s2d`, `bn_s2d`, `conv_dw`, `bn1`, `se`, `conv_pw`, `bn2`.
 
     Args:
         filters: output channels.
-        dw_kernel_size: the depthwise kernel size.
-        pw_kernel_size: the pointwise kernel size (1).
+        dw_kernel_size: the depthwise kernel size (a list: MixNet's mixed depthwise kernels).
+        pw_kernel_size: the pointwise kernel size (1; a list: split pointwise convs).
         pw_act: activate after the pointwise conv's norm (timm's `dsa` block).
         se_ratio: SE bottleneck width as a fraction of the block input (0: no SE).
         noskip: no residual.
+        group_size: channels per group of the `conv_dw` (1: depthwise, timm's default).
+        s2d: 1: timm's space-to-depth start (EfficientNet-X): a 2x2 stride-2 conv to 4x the input
+            width (`conv_s2d`, `bn_s2d`) before the depthwise conv, whose kernel becomes
+            `(k + 1) // 2`; `filters` is then the (already 4x) output width.
+        se_channels: the SE bottleneck width, overriding `se_ratio` (timm's pruned models).
 """
         + _BLOCK_ARGS_DOC
         + """
@@ -315,26 +397,42 @@ class DepthwiseSeparableConv(_EfficientNetBlock):
     """
     )
 
-    def __init__(self, filters: int, dw_kernel_size: int = 3, pw_kernel_size: int = 1, pw_act: bool = False,
-                 se_ratio: float = 0.0, noskip: bool = False, **kwargs):
+    def __init__(self, filters: int, dw_kernel_size=3, pw_kernel_size=1, pw_act: bool = False,
+                 se_ratio: float = 0.0, noskip: bool = False, group_size: int = 1, s2d: int = 0,
+                 se_channels: int | None = None, **kwargs):
         super().__init__(filters, **kwargs)
-        self.dw_kernel_size = int(dw_kernel_size)
-        self.pw_kernel_size = int(pw_kernel_size)
+        self.dw_kernel_size = kernel_size_arg(dw_kernel_size)
+        self.pw_kernel_size = kernel_size_arg(pw_kernel_size)
         self.pw_act = bool(pw_act)
         self.se_ratio = float(se_ratio)
         self.noskip = bool(noskip)
+        self.group_size = int(group_size or 0)
+        if int(s2d) not in (0, 1):
+            raise ValueError(f"`s2d` must be 0 or 1, got {s2d!r}.")
+        self.s2d = int(s2d)
+        if self.s2d and (self.strides != 1 or isinstance(self.dw_kernel_size, list)):
+            raise ValueError("a space-to-depth block has stride 1 and one depthwise kernel size (as timm's builder).")
+        self.se_channels = None if not se_channels else int(se_channels)
 
     def build(self, input_shape):
         in_chs = self._channels(input_shape)
         if self._use_aa(self.strides):
             raise ValueError(f"{self.name}: anti-aliasing is not ported for DepthwiseSeparableConv.")
         self.has_skip = self.strides == 1 and in_chs == self.filters and not self.noskip
-        self.conv_dw_pad, self.conv_dw = self._conv(in_chs, self.dw_kernel_size, "conv_dw", self.strides, True)
+        self.conv_s2d, self.bn_s2d = self._space_to_depth(in_chs)
+        dw_kernel_size, dw_padding = self.dw_kernel_size, None
+        if self.s2d:
+            in_chs *= 4
+            dw_kernel_size = (dw_kernel_size + 1) // 2
+            dw_padding = "same" if dw_kernel_size == 2 else None
+        groups = in_chs // self.group_size if self.group_size else 1
+        self.conv_dw_pad, self.conv_dw = self._conv(in_chs, dw_kernel_size, "conv_dw", self.strides,
+                                                    groups == in_chs, 1 if groups == in_chs else groups, dw_padding)
         self.bn1 = self._norm("bn1")
-        self.se = self._se(self.se_ratio)
+        self.se = self._se(self.se_ratio, self.se_channels)
         self.conv_pw_pad, self.conv_pw = self._conv(self.filters, self.pw_kernel_size, "conv_pw")
         self.bn2 = self._norm("bn2", act=self.pw_act)
-        self._order = ("conv_dw_pad", "conv_dw", "bn1", "se", "conv_pw_pad", "conv_pw", "bn2",)
+        self._order = ("conv_s2d", "bn_s2d", "conv_dw_pad", "conv_dw", "bn1", "se", "conv_pw_pad", "conv_pw", "bn2",)
         self._build_chain(self._ordered_layers(), input_shape)
 
     def call(self, inputs, training=None):
@@ -343,7 +441,8 @@ class DepthwiseSeparableConv(_EfficientNetBlock):
     def get_config(self):
         config = super().get_config()
         config.update({"dw_kernel_size": self.dw_kernel_size, "pw_kernel_size": self.pw_kernel_size,
-                       "pw_act": self.pw_act, "se_ratio": self.se_ratio, "noskip": self.noskip})
+                       "pw_act": self.pw_act, "se_ratio": self.se_ratio, "noskip": self.noskip,
+                       "group_size": self.group_size, "s2d": self.s2d, "se_channels": self.se_channels})
         return config
 
 
@@ -353,16 +452,21 @@ class InvertedResidual(_EfficientNetBlock):
         """The inverted residual (MBConv): 1x1 expansion conv, norm + act, depthwise conv, norm + act,
     SE, 1x1 projection conv, norm, and the residual when the shape is kept and `noskip` is not set.
 
-    Sublayers: `conv_pw`, `bn1`, `conv_dw`, `bn2`, `se`, `conv_pwl`, `bn3`.
+    Sublayers: `conv_s2d`, `bn_s2d`, `conv_pw`, `bn1`, `conv_dw`, `bn2`, `se`, `conv_pwl`, `bn3`.
 
     Args:
         filters: output channels.
-        dw_kernel_size: the depthwise kernel size.
+        dw_kernel_size: the depthwise kernel size (a list: MixNet's mixed depthwise kernels).
         exp_ratio: the hidden width is `make_divisible(in * exp_ratio)`.
-        exp_kernel_size, pw_kernel_size: the expansion and projection kernel sizes (1).
+        exp_kernel_size, pw_kernel_size: the expansion and projection kernel sizes (1; a list: the
+            channels split over that many convs, MixNet's `a1.1`/`p1.1`).
         se_ratio: SE bottleneck width as a fraction of the hidden width (timm's builder divides the
             block string's ratio by `exp_ratio`).
         noskip: no residual.
+        group_size: channels per group of the `conv_dw` (1: depthwise, timm's default).
+        s2d: 1: timm's space-to-depth start (see `DepthwiseSeparableConv`).
+        mid_chs, se_channels: the hidden and SE bottleneck widths, overriding `exp_ratio` and
+            `se_ratio` (timm's pruned models).
 """
         + _BLOCK_ARGS_DOC
         + """
@@ -374,32 +478,54 @@ class InvertedResidual(_EfficientNetBlock):
     """
     )
 
-    def __init__(self, filters: int, dw_kernel_size: int = 3, exp_ratio: float = 1.0, exp_kernel_size: int = 1,
-                 pw_kernel_size: int = 1, se_ratio: float = 0.0, noskip: bool = False, **kwargs):
+    def __init__(self, filters: int, dw_kernel_size=3, exp_ratio: float = 1.0, exp_kernel_size=1,
+                 pw_kernel_size=1, se_ratio: float = 0.0, noskip: bool = False, group_size: int = 1, s2d: int = 0,
+                 mid_chs: int | None = None, se_channels: int | None = None, **kwargs):
         super().__init__(filters, **kwargs)
         if exp_ratio <= 0:
             raise ValueError(f"`exp_ratio` must be positive, got {exp_ratio!r}.")
-        self.dw_kernel_size = int(dw_kernel_size)
+        self.dw_kernel_size = kernel_size_arg(dw_kernel_size)
         self.exp_ratio = float(exp_ratio)
-        self.exp_kernel_size = int(exp_kernel_size)
-        self.pw_kernel_size = int(pw_kernel_size)
+        self.exp_kernel_size = kernel_size_arg(exp_kernel_size)
+        self.pw_kernel_size = kernel_size_arg(pw_kernel_size)
         self.se_ratio = float(se_ratio)
         self.noskip = bool(noskip)
+        self.group_size = int(group_size or 0)
+        if int(s2d) not in (0, 1):
+            raise ValueError(f"`s2d` must be 0 or 1, got {s2d!r}.")
+        self.s2d = int(s2d)
+        if self.s2d and (self.strides != 1 or isinstance(self.dw_kernel_size, list)):
+            raise ValueError("a space-to-depth block has stride 1 and one depthwise kernel size (as timm's builder).")
+        self.mid_chs = None if not mid_chs else int(mid_chs)
+        self.se_channels = None if not se_channels else int(se_channels)
+
+    def _hidden(self, in_chs):
+        mid_chs = self.mid_chs or helpers.make_divisible(in_chs * self.exp_ratio)
+        groups = mid_chs // self.group_size if self.group_size else 1
+        return mid_chs, groups
 
     def build(self, input_shape):
         in_chs = self._channels(input_shape)
         if self._use_aa(self.strides):
             raise ValueError(f"{self.name}: anti-aliasing is not ported for InvertedResidual.")
         self.has_skip = self.strides == 1 and in_chs == self.filters and not self.noskip
-        mid_chs = helpers.make_divisible(in_chs * self.exp_ratio)
+        self.conv_s2d, self.bn_s2d = self._space_to_depth(in_chs)
+        dw_kernel_size, dw_padding = self.dw_kernel_size, None
+        if self.s2d:
+            in_chs *= 4
+            dw_kernel_size = (dw_kernel_size + 1) // 2
+            dw_padding = "same" if dw_kernel_size == 2 else None
+        mid_chs, groups = self._hidden(in_chs)
         self.conv_pw_pad, self.conv_pw = self._conv(mid_chs, self.exp_kernel_size, "conv_pw")
         self.bn1 = self._norm("bn1")
-        self.conv_dw_pad, self.conv_dw = self._conv(mid_chs, self.dw_kernel_size, "conv_dw", self.strides, True)
+        self.conv_dw_pad, self.conv_dw = self._conv(mid_chs, dw_kernel_size, "conv_dw", self.strides,
+                                                    groups == mid_chs, 1 if groups == mid_chs else groups, dw_padding)
         self.bn2 = self._norm("bn2")
-        self.se = self._se(self.se_ratio)
+        self.se = self._se(self.se_ratio, self.se_channels)
         self.conv_pwl_pad, self.conv_pwl = self._conv(self.filters, self.pw_kernel_size, "conv_pwl")
         self.bn3 = self._norm("bn3", act=False)
-        self._order = ("conv_pw_pad", "conv_pw", "bn1", "conv_dw_pad", "conv_dw", "bn2", "se", "conv_pwl_pad", "conv_pwl", "bn3",)
+        self._order = ("conv_s2d", "bn_s2d", "conv_pw_pad", "conv_pw", "bn1", "conv_dw_pad", "conv_dw", "bn2", "se",
+                       "conv_pwl_pad", "conv_pwl", "bn3",)
         self._build_chain(self._ordered_layers(), input_shape)
 
     def call(self, inputs, training=None):
@@ -409,7 +535,89 @@ class InvertedResidual(_EfficientNetBlock):
         config = super().get_config()
         config.update({"dw_kernel_size": self.dw_kernel_size, "exp_ratio": self.exp_ratio,
                        "exp_kernel_size": self.exp_kernel_size, "pw_kernel_size": self.pw_kernel_size,
-                       "se_ratio": self.se_ratio, "noskip": self.noskip})
+                       "se_ratio": self.se_ratio, "noskip": self.noskip, "group_size": self.group_size,
+                       "s2d": self.s2d, "mid_chs": self.mid_chs, "se_channels": self.se_channels})
+        return config
+
+
+@serializable
+class CondConvResidual(InvertedResidual):
+    __doc__ = (
+        """The inverted residual with CondConv (EfficientNet-CondConv): routing weights
+    `sigmoid(routing_fn(mean_HW(x)))` per sample mix `num_experts` kernels in each of the expansion,
+    depthwise and projection convs (`CondConv2D`); norms, SE and residual as `InvertedResidual`'s.
+
+    Sublayers: `routing_fn`, `conv_pw`, `bn1`, `conv_dw`, `bn2`, `se`, `conv_pwl`, `bn3`.
+
+    Args:
+        filters: output channels.
+        num_experts: the experts of each CondConv.
+        dw_kernel_size, exp_ratio, se_ratio, noskip: as `InvertedResidual`'s (single kernel
+            sizes; the 1x1 expansion and projection).
+"""
+        + _BLOCK_ARGS_DOC
+        + """
+    Example:
+        >>> CondConvResidual(24, num_experts=4, exp_ratio=6.0)(keras.ops.ones((2, 8, 8, 16))).shape
+        (2, 8, 8, 24)
+
+    Reference: timm/models/_efficientnet_blocks.py `CondConvResidual`.
+    """
+    )
+
+    def __init__(self, filters: int, num_experts: int = 4, **kwargs):
+        super().__init__(filters, **kwargs)
+        if int(num_experts) < 1:
+            raise ValueError(f"`num_experts` must be a positive int, got {num_experts!r}.")
+        for arg in ("dw_kernel_size", "exp_kernel_size", "pw_kernel_size"):
+            if isinstance(getattr(self, arg), list):
+                raise ValueError(f"timm does not combine MixedConv2d with CondConv (`{arg}`).")
+        if self.s2d or self.aa_layer is not None or self.group_size != 1:
+            raise ValueError("CondConvResidual is ported without space-to-depth, anti-aliasing or grouped convs.")
+        self.num_experts = int(num_experts)
+
+    def _cond_conv(self, filters, kernel_size, name, strides=1, depthwise=False, channels=None):
+        return CondConv2D(filters, kernel_size, strides=strides, padding=self.padding,
+                          groups=channels if depthwise else 1, num_experts=self.num_experts, name=name,
+                          **self._fmt())
+
+    def build(self, input_shape):
+        in_chs = self._channels(input_shape)
+        self.has_skip = self.strides == 1 and in_chs == self.filters and not self.noskip
+        mid_chs, _ = self._hidden(in_chs)
+        # timm's nn.Linear init in `_init_weight_goog`: U(+-1/sqrt(fan_out)), fan_out the experts.
+        limit = 1.0 / self.num_experts ** 0.5
+        self.routing_fn = keras.layers.Dense(self.num_experts, kernel_initializer=keras.initializers.RandomUniform(
+            -limit, limit), name="routing_fn", dtype=self.dtype_policy)
+        self.routing_fn.build((input_shape[0], in_chs))
+        self.conv_pw = self._cond_conv(mid_chs, self.exp_kernel_size, "conv_pw")
+        self.bn1 = self._norm("bn1")
+        self.conv_dw = self._cond_conv(mid_chs, self.dw_kernel_size, "conv_dw", self.strides, True, mid_chs)
+        self.bn2 = self._norm("bn2")
+        self.se = self._se(self.se_ratio, self.se_channels)
+        self.conv_pwl = self._cond_conv(self.filters, self.pw_kernel_size, "conv_pwl")
+        self.bn3 = self._norm("bn3", act=False)
+        shape = input_shape
+        for layer in (self.conv_pw, self.bn1, self.conv_dw, self.bn2, self.se, self.conv_pwl, self.bn3):
+            if layer is None:
+                continue
+            layer.build(shape)
+            shape = layer.compute_output_shape(shape)
+
+    def call(self, inputs, training=None):
+        pooled = ops.mean(inputs, axis=helpers.spatial_axes(self.data_format))
+        routing = ops.sigmoid(backend_ops.call_layer(self.routing_fn, pooled))
+        x = self.conv_pw(inputs, routing)
+        x = self._run([self.bn1], x, training)
+        x = self.conv_dw(x, routing)
+        x = self._run([self.bn2, self.se], x, training)
+        x = self.conv_pwl(x, routing)
+        x = self._run([self.bn3], x, training)
+        return self._residual(x, inputs, training)
+
+    def get_config(self):
+        config = super().get_config()
+        config["num_experts"] = self.num_experts
         return config
 
 
@@ -430,6 +638,8 @@ class EdgeResidual(_EfficientNetBlock):
         pw_kernel_size: the projection kernel size (1).
         se_ratio: SE bottleneck width as a fraction of the hidden width.
         noskip: no residual.
+        group_size: channels per group of the expansion conv, counted on its output as timm does
+            (0: an ordinary conv).
 """
         + _BLOCK_ARGS_DOC
         + """
@@ -442,8 +652,9 @@ class EdgeResidual(_EfficientNetBlock):
     )
 
     def __init__(self, filters: int, exp_kernel_size: int = 3, exp_ratio: float = 1.0, force_in_chs: int = 0,
-                 pw_kernel_size: int = 1, se_ratio: float = 0.0, noskip: bool = False, **kwargs):
+                 pw_kernel_size: int = 1, se_ratio: float = 0.0, noskip: bool = False, group_size: int = 0, **kwargs):
         super().__init__(filters, **kwargs)
+        self.group_size = int(group_size or 0)
         if exp_ratio <= 0:
             raise ValueError(f"`exp_ratio` must be positive, got {exp_ratio!r}.")
         self.exp_kernel_size = int(exp_kernel_size)
@@ -457,8 +668,10 @@ class EdgeResidual(_EfficientNetBlock):
         in_chs = self._channels(input_shape)
         self.has_skip = self.strides == 1 and in_chs == self.filters and not self.noskip
         mid_chs = helpers.make_divisible((self.force_in_chs if self.force_in_chs > 0 else in_chs) * self.exp_ratio)
+        groups = mid_chs // self.group_size if self.group_size else 1  # timm counts the groups on the output
         conv_strides = 1 if self._use_aa(self.strides) else self.strides
-        self.conv_exp_pad, self.conv_exp = self._conv(mid_chs, self.exp_kernel_size, "conv_exp", conv_strides)
+        self.conv_exp_pad, self.conv_exp = self._conv(mid_chs, self.exp_kernel_size, "conv_exp", conv_strides,
+                                                      groups=groups)
         self.bn1 = self._norm("bn1")
         self.aa = self._aa(mid_chs, self.strides)
         self.se = self._se(self.se_ratio)
@@ -474,7 +687,7 @@ class EdgeResidual(_EfficientNetBlock):
         config = super().get_config()
         config.update({"exp_kernel_size": self.exp_kernel_size, "exp_ratio": self.exp_ratio,
                        "force_in_chs": self.force_in_chs, "pw_kernel_size": self.pw_kernel_size,
-                       "se_ratio": self.se_ratio, "noskip": self.noskip})
+                       "se_ratio": self.se_ratio, "noskip": self.noskip, "group_size": self.group_size})
         return config
 
 
@@ -490,6 +703,7 @@ class ConvBnAct(_EfficientNetBlock):
         filters: output channels.
         kernel_size: the conv's kernel size.
         skip: add the input when the shape is kept.
+        group_size: channels per group of the conv, counted on its input (0: an ordinary conv).
 """
         + _BLOCK_ARGS_DOC
         + """
@@ -501,16 +715,18 @@ class ConvBnAct(_EfficientNetBlock):
     """
     )
 
-    def __init__(self, filters: int, kernel_size: int = 3, skip: bool = False, **kwargs):
+    def __init__(self, filters: int, kernel_size: int = 3, skip: bool = False, group_size: int = 0, **kwargs):
         super().__init__(filters, **kwargs)
         self.kernel_size = int(kernel_size)
         self.skip = bool(skip)
+        self.group_size = int(group_size or 0)
 
     def build(self, input_shape):
         in_chs = self._channels(input_shape)
         self.has_skip = self.skip and self.strides == 1 and in_chs == self.filters
         conv_strides = 1 if self._use_aa(self.strides) else self.strides
-        self.conv_pad, self.conv = self._conv(self.filters, self.kernel_size, "conv", conv_strides)
+        groups = in_chs // self.group_size if self.group_size else 1
+        self.conv_pad, self.conv = self._conv(self.filters, self.kernel_size, "conv", conv_strides, groups=groups)
         self.bn1 = self._norm("bn1")
         self.aa = self._aa(self.filters, self.strides)
         self._order = ("conv_pad", "conv", "bn1", "aa",)
@@ -521,7 +737,7 @@ class ConvBnAct(_EfficientNetBlock):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"kernel_size": self.kernel_size, "skip": self.skip})
+        config.update({"kernel_size": self.kernel_size, "skip": self.skip, "group_size": self.group_size})
         return config
 
 
@@ -757,5 +973,5 @@ class MobileAttention(_EfficientNetBlock):
         return config
 
 
-__all__ = ["EfficientNetSqueezeExcite", "DepthwiseSeparableConv", "InvertedResidual", "EdgeResidual", "ConvBnAct",
-           "UniversalInvertedResidual", "MobileAttention"]
+__all__ = ["EfficientNetSqueezeExcite", "DepthwiseSeparableConv", "InvertedResidual", "CondConvResidual",
+           "EdgeResidual", "ConvBnAct", "UniversalInvertedResidual", "MobileAttention"]

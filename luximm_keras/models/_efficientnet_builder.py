@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from luximm_keras.layers.helpers import make_divisible
 from luximm_keras.models._builder import FeatureMap
 from luximm_keras.models._efficientnet_blocks import (
+    CondConvResidual,
     ConvBnAct,
     DepthwiseSeparableConv,
     EdgeResidual,
@@ -41,7 +42,7 @@ class EfficientNetFeatureMap(FeatureMap):
 
 # timm's `n` option: the activation a block string can name (its `get_act_layer` names, as Keras').
 _ACTIVATIONS = {"re": "relu", "r6": "relu6", "hs": "hard_swish", "sw": "silu", "mi": "mish"}
-BLOCK_TYPES = ("ir", "ds", "dsa", "er", "cn", "uir", "mqa", "mha")  # decoded (mha is not built; nor CondConv)
+BLOCK_TYPES = ("ir", "ds", "dsa", "er", "cn", "uir", "mqa", "mha")  # decoded (mha is not built)
 
 
 def round_channels(channels, multiplier: float = 1.0, divisor: int = 8, channel_min=None, round_limit: float = 0.9):
@@ -213,11 +214,15 @@ def resolve_block_args(
     output stride 32: a stride only on a stage's first block, the widths rounded, the input width
     chained, the model's activation where a block names none, the SE ratio turned into a fraction of
     the SE's own input (timm divides by the expansion unless `se_from_exp`), and the drop-path rate
-    rising linearly from 0 over all blocks. Each dict also gets `in_chs`, `reduction` (the stride
-    after the block) and `feature` (whether timm's `feature_info` takes the stage's output here)."""
+    rising linearly from 0 over all blocks. A space-to-depth block (`d1`, EfficientNet-X) gets
+    `s2d=1`, 4x its output width and a quarter of its SE ratio; the stage after it drops its stride
+    and a quarter of its expansion, as timm's builder does. Each dict also gets `in_chs`, `reduction`
+    (the stride after the block) and `feature` (whether timm's `feature_info` takes the stage's
+    output here)."""
     total = sum(len(stage) for stage in model_block_args)
     stride = 2
     index = 0
+    space2depth = 0
     stages = []
     for stack_idx, stack_args in enumerate(model_block_args):
         blocks = []
@@ -227,20 +232,32 @@ def resolve_block_args(
                 raise ValueError(f"stride {ba['stride']} is not 1 or 2")
             if block_idx >= 1:
                 ba["stride"] = 1
-            if ba.pop("s2d", False):
-                raise ValueError("space-to-depth blocks are not ported")
-            if ba.get("num_experts", 0) or ba.get("group_size"):
-                raise ValueError("CondConv and grouped blocks are not ported")
-            ba.pop("num_experts", None)
-            ba.pop("group_size", None)
+            if not space2depth and ba.pop("s2d", False):
+                if ba["stride"] != 1:
+                    raise ValueError("a space-to-depth block must have stride 1")
+                space2depth = 1
+                stride *= 2  # the space-to-depth conv downsamples by 2
+            ba.pop("s2d", None)
+            if space2depth > 0:
+                if space2depth == 2 and ba["stride"] == 2:
+                    # the block ending the space-to-depth region drops its stride and 4x of its expansion
+                    ba["stride"] = 1
+                    ba["exp_ratio"] /= 4
+                    space2depth = 0
+                else:
+                    ba["s2d"] = space2depth
             last_block = block_idx + 1 == len(stack_args)
             ba["feature"] = last_block and (
-                stack_idx + 1 >= len(model_block_args) or model_block_args[stack_idx + 1][0]["stride"] > 1)
+                stack_idx + 1 >= len(model_block_args)
+                or (model_block_args[stack_idx + 1][0]["stride"] > 1 and not space2depth))
             stride *= ba["stride"]
             ba["reduction"] = stride
             ba["drop_path_rate"] = drop_path_rate * index / total
             ba["in_chs"] = in_chs
             ba["out_chs"] = round_chs_fn(ba["out_chs"])
+            s2d = ba.get("s2d", 0)
+            if s2d > 0:
+                ba["out_chs"] *= 4
             if ba.get("force_in_chs"):
                 ba["force_in_chs"] = round_chs_fn(ba["force_in_chs"])
             if ba["act_layer"] is None:
@@ -249,9 +266,15 @@ def resolve_block_args(
             if se_ratio:
                 if not se_from_exp:
                     se_ratio /= ba.get("exp_ratio", 1.0)
+                if s2d == 1:
+                    se_ratio /= 4
                 ba["se_ratio"] = se_ratio
             else:
                 ba["se_ratio"] = 0.0
+            if not ba.get("num_experts"):
+                ba.pop("num_experts", None)
+            if space2depth == 1:
+                space2depth = 2
             in_chs = ba["out_chs"]
             blocks.append(ba)
             index += 1
@@ -261,18 +284,26 @@ def resolve_block_args(
 
 def make_block(ba: dict, padding: str, epsilon: float, name: str, data_format: str = "channels_last",
                se_options: dict | None = None, aa_layer: str | None = None,
-               layer_scale_init_value: float | None = None):
+               layer_scale_init_value: float | None = None, norm_options: dict | None = None):
     """The Keras layer of one resolved block dict (timm's `_make_block`). `se_options` (the blocks'
-    `se_gate`, `se_activation`, `se_round_limit`), `aa_layer` and `layer_scale_init_value` are what
-    timm's builder takes per model (MobileNet-V3's `se_layer` partial, MobileNet-V4's); the layer
-    scale goes to the blocks that take it (`uir`, `mqa`), as in timm's builder."""
+    `se_gate`, `se_activation`, `se_round_limit`, `se_layer`), `aa_layer`, `layer_scale_init_value`
+    and `norm_options` (`norm_layer`, `norm_group_size`) are what timm's builder takes per model
+    (MobileNet-V3's `se_layer` partial, MobileNet-V4's, the test models' norm layers); the layer
+    scale goes to the blocks that take it (`uir`, `mqa`), as in timm's builder. A dict's own
+    `group_size`, `s2d`, `num_experts` (CondConv) and pruned widths (`mid_chs`, `se_channels`) go to
+    the blocks that take them."""
     common = dict(strides=ba["stride"], padding=padding, activation=ba["act_layer"], epsilon=epsilon,
                   drop_path_rate=ba["drop_path_rate"], name=name, data_format=data_format)
     if se_options:
         common.update(se_options)
+    if norm_options:
+        common.update(norm_options)
     if aa_layer is not None:
         common["aa_layer"] = aa_layer
     bt = ba["block_type"]
+    extra = {key: ba[key] for key in ("group_size", "mid_chs", "se_channels") if ba.get(key) is not None}
+    if ba.get("s2d") == 1:  # the blocks after it in the space-to-depth region (s2d=2) are ordinary ones
+        extra["s2d"] = 1
     if bt == "uir":
         return UniversalInvertedResidual(
             ba["out_chs"], dw_kernel_size_start=ba["dw_kernel_size_start"], dw_kernel_size_mid=ba["dw_kernel_size_mid"],
@@ -284,26 +315,27 @@ def make_block(ba: dict, padding: str, epsilon: float, name: str, data_format: s
                                dw_kernel_size=ba["dw_kernel_size"], noskip=ba["noskip"],
                                layer_scale_init_value=layer_scale_init_value, **common)
     if bt == "ir":
-        for key in ("dw_kernel_size", "exp_kernel_size", "pw_kernel_size"):
-            if not isinstance(ba[key], int):
-                raise ValueError("mixed kernel sizes (MixNet's MixedConv) are not ported")
-        return InvertedResidual(ba["out_chs"], dw_kernel_size=ba["dw_kernel_size"], exp_ratio=ba["exp_ratio"],
-                                exp_kernel_size=ba["exp_kernel_size"], pw_kernel_size=ba["pw_kernel_size"],
-                                se_ratio=ba["se_ratio"], noskip=ba["noskip"], **common)
+        ir_args = dict(dw_kernel_size=ba["dw_kernel_size"], exp_ratio=ba["exp_ratio"],
+                       exp_kernel_size=ba["exp_kernel_size"], pw_kernel_size=ba["pw_kernel_size"],
+                       se_ratio=ba["se_ratio"], noskip=ba["noskip"], **extra, **common)
+        if ba.get("num_experts"):
+            return CondConvResidual(ba["out_chs"], num_experts=ba["num_experts"], **ir_args)
+        return InvertedResidual(ba["out_chs"], **ir_args)
     if bt in ("ds", "dsa"):
-        if not isinstance(ba["dw_kernel_size"], int):
-            raise ValueError("mixed kernel sizes (MixNet's MixedConv) are not ported")
+        extra.pop("mid_chs", None)
         return DepthwiseSeparableConv(ba["out_chs"], dw_kernel_size=ba["dw_kernel_size"],
                                       pw_kernel_size=ba["pw_kernel_size"], pw_act=ba["pw_act"],
-                                      se_ratio=ba["se_ratio"], noskip=ba["noskip"], **common)
+                                      se_ratio=ba["se_ratio"], noskip=ba["noskip"], **extra, **common)
     if bt == "er":
         if not isinstance(ba["exp_kernel_size"], int):
-            raise ValueError("mixed kernel sizes are not ported")
+            raise ValueError("mixed kernel sizes are not ported for EdgeResidual (timm's models use none)")
         return EdgeResidual(ba["out_chs"], exp_kernel_size=ba["exp_kernel_size"], exp_ratio=ba["exp_ratio"],
                             force_in_chs=ba["force_in_chs"], pw_kernel_size=ba["pw_kernel_size"],
-                            se_ratio=ba["se_ratio"], noskip=ba["noskip"], **common)
+                            se_ratio=ba["se_ratio"], noskip=ba["noskip"], group_size=ba.get("group_size", 0),
+                            **common)
     if bt == "cn":
-        return ConvBnAct(ba["out_chs"], kernel_size=ba["kernel_size"], skip=ba["skip"], **common)
+        return ConvBnAct(ba["out_chs"], kernel_size=ba["kernel_size"], skip=ba["skip"],
+                         group_size=ba.get("group_size", 0), **common)
     raise ValueError(f"block type {bt!r} is not ported")
 
 

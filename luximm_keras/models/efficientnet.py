@@ -1,6 +1,8 @@
-"""EfficientNet, EfficientNet-V2, EfficientNet-Lite, EfficientNet-EdgeTPU, MnasNet, Single-Path NAS,
-FBNet-C, TinyNet and MobileNet-V2 as functional Keras models: timm's architecture strings per
-variant, the pretrained configs, and the builder (stem, the decoded stages, head).
+"""EfficientNet, EfficientNet-V2, EfficientNet-Lite, EfficientNet-EdgeTPU (V1, V2), EfficientNet-X/H,
+EfficientNet-CondConv, the pruned EfficientNet-B1-B3, MixNet, MnasNet, Single-Path NAS, FBNet-C,
+TinyNet, MobileNet-V1, MobileNet-V2 and timm's test EfficientNets as functional Keras models: timm's
+architecture strings per variant, the pretrained configs, and the builder (stem, the decoded stages,
+head).
 
 Layer names are timm's module paths with `__` for `.` (`conv_stem`, `bn1`, `blocks__0__0`,
 `conv_head`, `bn2`, `classifier`; inside a block `conv_pw`, `bn1`, `conv_dw`, `se`, ...), so
@@ -13,7 +15,8 @@ Reference: timm/models/efficientnet.py
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
+from importlib import resources
 
 import keras
 
@@ -23,10 +26,9 @@ from luximm_keras.data.constants import (
     IMAGENET_INCEPTION_MEAN,
     IMAGENET_INCEPTION_STD,
 )
-from luximm_keras.layers.norm_act import BatchNormAct2D
 from luximm_keras.layers.padding import get_padding
 from luximm_keras.models._builder import BuildArgs, ModelGraph, model_input
-from luximm_keras.models._efficientnet_blocks import conv_init
+from luximm_keras.models._efficientnet_blocks import conv_init, norm_act
 from luximm_keras.models._efficientnet_builder import EfficientNetFeatureMap, build_stages, decode_arch_def, resolve_block_args, round_channels
 from luximm_keras.models._pretrained import generate_default_cfgs
 from luximm_keras.models._registry import register_family
@@ -46,6 +48,13 @@ class EfficientNetCfg:
     rw: bool = False  # _gen_efficientnetv2_s(rw=True)
     fix_stem_head: bool = False  # _gen_mobilenet_v2
     bn_eps: float | None = None  # an epsilon other than the padding style's default
+    experts_multiplier: int = 1  # _gen_efficientnet_condconv
+    head_conv: bool = False  # _gen_mobilenet_v1
+    version: int = 1  # _gen_efficientnet_x: 1 (X), 2 (H)
+    se_layer: str = "se"  # "gc": timm's `se_layer='gc'` (GlobalContext)
+    norm_layer: str = "batchnorm"  # the test models' norm layers (see `NORM_LAYERS` of the blocks)
+    norm_group_size: int | None = None
+    pruned: bool = False  # widths from timm's `_pruned/<variant>.txt` (`adapt_model_from_file`)
 
     @property
     def epsilon(self) -> float:
@@ -119,6 +128,62 @@ _MOBILENETV2 = [
 ]
 
 
+_MIXNET_S = [
+    ["ds_r1_k3_s1_e1_c16"],
+    ["ir_r1_k3_a1.1_p1.1_s2_e6_c24", "ir_r1_k3_a1.1_p1.1_s1_e3_c24"],
+    ["ir_r1_k3.5.7_s2_e6_c40_se0.5_nsw", "ir_r3_k3.5_a1.1_p1.1_s1_e6_c40_se0.5_nsw"],
+    ["ir_r1_k3.5.7_p1.1_s2_e6_c80_se0.25_nsw", "ir_r2_k3.5_p1.1_s1_e6_c80_se0.25_nsw"],
+    ["ir_r1_k3.5.7_a1.1_p1.1_s1_e6_c120_se0.5_nsw", "ir_r2_k3.5.7.9_a1.1_p1.1_s1_e3_c120_se0.5_nsw"],
+    ["ir_r1_k3.5.7.9.11_s2_e6_c200_se0.5_nsw", "ir_r2_k3.5.7.9_p1.1_s1_e6_c200_se0.5_nsw"],
+]
+_MIXNET_M = [
+    ["ds_r1_k3_s1_e1_c24"],
+    ["ir_r1_k3.5.7_a1.1_p1.1_s2_e6_c32", "ir_r1_k3_a1.1_p1.1_s1_e3_c32"],
+    ["ir_r1_k3.5.7.9_s2_e6_c40_se0.5_nsw", "ir_r3_k3.5_a1.1_p1.1_s1_e6_c40_se0.5_nsw"],
+    ["ir_r1_k3.5.7_s2_e6_c80_se0.25_nsw", "ir_r3_k3.5.7.9_a1.1_p1.1_s1_e6_c80_se0.25_nsw"],
+    ["ir_r1_k3_s1_e6_c120_se0.5_nsw", "ir_r3_k3.5.7.9_a1.1_p1.1_s1_e3_c120_se0.5_nsw"],
+    ["ir_r1_k3.5.7.9_s2_e6_c200_se0.5_nsw", "ir_r3_k3.5.7.9_p1.1_s1_e6_c200_se0.5_nsw"],
+]
+_MOBILENETV1 = [["dsa_r1_k3_s1_c64"], ["dsa_r2_k3_s2_c128"], ["dsa_r2_k3_s2_c256"], ["dsa_r6_k3_s2_c512"],
+                ["dsa_r2_k3_s2_c1024"]]
+_TEST_EFFICIENTNET = [
+    ["cn_r1_k3_s1_e1_c16_skip"], ["er_r1_k3_s2_e4_c24"], ["er_r1_k3_s2_e4_c32"], ["ir_r1_k3_s2_e4_c48_se0.25"],
+    ["ir_r1_k3_s2_e4_c64_se0.25"],
+]
+_EFFICIENTNET_CONDCONV = [
+    ["ds_r1_k3_s1_e1_c16_se0.25"], ["ir_r2_k3_s2_e6_c24_se0.25"], ["ir_r2_k5_s2_e6_c40_se0.25"],
+    ["ir_r3_k3_s2_e6_c80_se0.25"], ["ir_r3_k5_s1_e6_c112_se0.25_cc4"], ["ir_r4_k5_s2_e6_c192_se0.25_cc4"],
+    ["ir_r1_k3_s1_e6_c320_se0.25_cc4"],
+]
+_EFFICIENTNET_X = [
+    ["ds_r1_k3_s1_e1_c16_se0.25_d1"], ["er_r2_k3_s2_e6_c24_se0.25_nre"], ["er_r2_k5_s2_e6_c40_se0.25_nre"],
+    ["ir_r3_k3_s2_e6_c80_se0.25"], ["ir_r3_k5_s1_e6_c112_se0.25"], ["ir_r4_k5_s2_e6_c192_se0.25"],
+    ["ir_r1_k3_s1_e6_c320_se0.25"],
+]
+_EFFICIENTNET_H = [
+    ["ds_r1_k3_s1_e1_c16_se0.25_d1"], ["er_r2_k3_s2_e4_c24_se0.25_nre"], ["er_r2_k5_s2_e4_c40_se0.25_nre"],
+    ["ir_r3_k3_s2_e4_c80_se0.25"], ["ir_r3_k5_s1_e6_c112_se0.25"], ["ir_r4_k5_s2_e6_c192_se0.25"],
+    ["ir_r1_k3_s1_e6_c320_se0.25"],
+]
+
+
+def _mobilenet_edgetpu_v2(chs, group_size):
+    """timm's `_gen_mobilenet_edgetpu` `_arch_def` of the V2 models."""
+    return [
+        [f"cn_r1_k1_s1_c{chs[0]}"],
+        [f"er_r1_k3_s2_e8_c{chs[1]}", f"er_r1_k3_s1_e4_gs{group_size}_c{chs[1]}"],
+        [f"er_r1_k3_s2_e8_c{chs[2]}", f"er_r1_k3_s1_e4_gs{group_size}_c{chs[2]}", f"er_r1_k3_s1_e4_c{chs[2]}",
+         f"er_r1_k3_s1_e4_gs{group_size}_c{chs[2]}"],
+        [f"er_r1_k3_s2_e8_c{chs[3]}", f"ir_r3_k3_s1_e4_c{chs[3]}"],
+        [f"ir_r1_k3_s1_e8_c{chs[4]}", f"ir_r3_k3_s1_e4_c{chs[4]}"],
+        [f"ir_r1_k3_s2_e8_c{chs[5]}", f"ir_r3_k3_s1_e4_c{chs[5]}"],
+        [f"ir_r1_k3_s1_e8_c{chs[6]}"],
+    ]
+
+
+_MOBILENET_EDGETPU_V2_M = _mobilenet_edgetpu_v2([32, 64, 80, 160, 192, 240, 320], 64)
+
+
 @dataclass(frozen=True)
 class ArchSpec:
     """What a `_gen_*` function hands timm's `EfficientNet`: the decoded blocks and the model arguments."""
@@ -129,6 +194,7 @@ class ArchSpec:
     round_chs_fn: object
     act_layer: str
     fix_stem: bool = False
+    stem_kernel_size: int = 3
 
 
 def arch_spec(cfg: EfficientNetCfg) -> ArchSpec:
@@ -177,12 +243,36 @@ def arch_spec(cfg: EfficientNetCfg) -> ArchSpec:
         return ArchSpec(decode_arch_def(_MOBILENETV2, depth_multiplier=dm, fix_first_last=cfg.fix_stem_head),
                         32, 1280 if cfg.fix_stem_head else max(1280, rc(1280)), rc, "relu6",
                         fix_stem=cfg.fix_stem_head)
+    if cfg.gen in ("mixnet_s", "mixnet_m"):
+        # EfficientNet's default activation (ReLU); the block strings name their swish.
+        rc = partial(round_channels, multiplier=cm)
+        if cfg.gen == "mixnet_s":
+            return ArchSpec(decode_arch_def(_MIXNET_S), 16, 1536, rc, "relu")
+        return ArchSpec(decode_arch_def(_MIXNET_M, dm, depth_trunc="round"), 24, 1536, rc, "relu")
+    if cfg.gen == "mobilenet_v1":
+        rc = partial(round_channels, multiplier=cm)
+        head = (1024 if cfg.fix_stem_head else max(1024, rc(1024))) if cfg.head_conv else 0
+        return ArchSpec(decode_arch_def(_MOBILENETV1, dm, fix_first_last=cfg.fix_stem_head), 32, head, rc, "relu6",
+                        fix_stem=cfg.fix_stem_head)
+    if cfg.gen == "test_efficientnet":
+        rc = partial(round_channels, multiplier=cm, round_limit=0.0)
+        return ArchSpec(decode_arch_def(_TEST_EFFICIENTNET, dm), 24, rc(256), rc, "silu")
+    if cfg.gen == "efficientnet_condconv":
+        rc = partial(round_channels, multiplier=cm)
+        return ArchSpec(decode_arch_def(_EFFICIENTNET_CONDCONV, dm, experts_multiplier=cfg.experts_multiplier), 32,
+                        rc(1280), rc, "silu")
+    if cfg.gen == "mobilenet_edgetpu_v2_m":
+        return ArchSpec(decode_arch_def(_MOBILENET_EDGETPU_V2_M, dm), 64, 1344, partial(round_channels, multiplier=cm),
+                        "relu", stem_kernel_size=5)
+    if cfg.gen == "efficientnet_x":
+        rc = partial(round_channels, multiplier=cm, divisor=8)
+        arch_def = _EFFICIENTNET_X if cfg.version == 1 else _EFFICIENTNET_H
+        return ArchSpec(decode_arch_def(arch_def, dm), 32, rc(1280), rc, "silu")
     raise ValueError(f"unknown generator {cfg.gen!r}")
 
 
 C = EfficientNetCfg
-# timm's registered variants with pretrained weights that this module ports (see the tests for
-# those it does not: MixNet, CondConv, the pruned B1-B3, EfficientNet-X/H, MobileNet-V1, ...).
+# timm's registered variants with pretrained weights (all of timm's efficientnet.py's).
 model_cfgs: dict[str, EfficientNetCfg] = {
     "mnasnet_100": C("mnasnet_b1"),
     "semnasnet_075": C("mnasnet_a1", 0.75),
@@ -242,6 +332,31 @@ model_cfgs: dict[str, EfficientNetCfg] = {
     "tinynet_c": C("tinynet", 0.54, 0.85),
     "tinynet_d": C("tinynet", 0.54, 0.695),
     "tinynet_e": C("tinynet", 0.51, 0.6),
+    "mixnet_s": C("mixnet_s"),
+    "mixnet_m": C("mixnet_m"),
+    "mixnet_l": C("mixnet_m", 1.3),
+    "mixnet_xl": C("mixnet_m", 1.6, 1.2),
+    "tf_mixnet_s": C("mixnet_s", tf=True),
+    "tf_mixnet_m": C("mixnet_m", tf=True),
+    "tf_mixnet_l": C("mixnet_m", 1.3, tf=True),
+    "mobilenetv1_100": C("mobilenet_v1"),
+    "mobilenetv1_100h": C("mobilenet_v1", head_conv=True),
+    "mobilenetv1_125": C("mobilenet_v1", 1.25),
+    "test_efficientnet": C("test_efficientnet"),
+    "test_efficientnet_gn": C("test_efficientnet", norm_layer="groupnorm", norm_group_size=8),
+    "test_efficientnet_ln": C("test_efficientnet", norm_layer="layernorm"),
+    "test_efficientnet_evos": C("test_efficientnet", norm_layer="evonorm_s0", norm_group_size=8),
+    "gc_efficientnetv2_rw_t": C("efficientnetv2_s", 0.8, 0.9, se_layer="gc"),
+    "mobilenet_edgetpu_v2_m": C("mobilenet_edgetpu_v2_m"),
+    "efficientnet_x_b5": C("efficientnet_x", 1.6, 2.2),
+    "efficientnet_h_b5": C("efficientnet_x", 1.92, 2.2, version=2),
+    "tf_efficientnet_cc_b0_4e": C("efficientnet_condconv", tf=True),
+    "tf_efficientnet_cc_b0_8e": C("efficientnet_condconv", experts_multiplier=2, tf=True),
+    "tf_efficientnet_cc_b1_8e": C("efficientnet_condconv", 1.0, 1.1, experts_multiplier=2, tf=True),
+    # "same" padding and epsilon 1e-3 as the tf_ variants, widths from timm's pruning files.
+    "efficientnet_b1_pruned": C("efficientnet", 1.0, 1.1, tf=True, pruned=True),
+    "efficientnet_b2_pruned": C("efficientnet", 1.1, 1.2, tf=True, pruned=True),
+    "efficientnet_b3_pruned": C("efficientnet", 1.2, 1.4, tf=True, pruned=True),
 }
 
 
@@ -657,7 +772,173 @@ default_cfgs = generate_default_cfgs({
         input_size=(3, 106, 106), pool_size=(4, 4),  # int(224 * 0.475)
         url="https://github.com/huawei-noah/CV-Backbones/releases/download/v1.2.0/tinynet_e.pth",
         hf_hub_id="timm/"),
+    "mobilenetv1_100.ra4_e3600_r224_in1k": _cfg(
+        hf_hub_id="timm/",
+        mean=IMAGENET_INCEPTION_MEAN, std=IMAGENET_INCEPTION_STD,
+        test_input_size=(3, 256, 256), test_crop_pct=0.95),
+    "mobilenetv1_100h.ra4_e3600_r224_in1k": _cfg(
+        hf_hub_id="timm/",
+        mean=IMAGENET_INCEPTION_MEAN, std=IMAGENET_INCEPTION_STD,
+        test_input_size=(3, 256, 256), test_crop_pct=0.95),
+    "mobilenetv1_125.ra4_e3600_r224_in1k": _cfg(
+        hf_hub_id="timm/",
+        mean=IMAGENET_INCEPTION_MEAN, std=IMAGENET_INCEPTION_STD,
+        crop_pct=0.9, test_input_size=(3, 256, 256), test_crop_pct=1.0),
+    "efficientnet_h_b5.sw_r448_e450_in1k": _cfg(
+        hf_hub_id="timm/",
+        input_size=(3, 448, 448), test_input_size=(3, 576, 576), crop_pct=1.0, crop_mode="squash", pool_size=(14, 14)),
+    "efficientnet_x_b5.sw_r448_e450_in1k": _cfg(
+        hf_hub_id="timm/",
+        input_size=(3, 448, 448), test_input_size=(3, 576, 576), crop_pct=1.0, crop_mode="squash", pool_size=(14, 14)),
+    "efficientnet_b1_pruned.in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-tresnet/effnetb1_pruned-bea43a3a.pth",
+        hf_hub_id="timm/",
+        input_size=(3, 240, 240), pool_size=(8, 8), crop_pct=0.882,
+        mean=IMAGENET_INCEPTION_MEAN, std=IMAGENET_INCEPTION_STD),
+    "efficientnet_b2_pruned.in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-tresnet/effnetb2_pruned-08c1b27c.pth",
+        hf_hub_id="timm/",
+        input_size=(3, 260, 260), pool_size=(9, 9), crop_pct=0.890,
+        mean=IMAGENET_INCEPTION_MEAN, std=IMAGENET_INCEPTION_STD),
+    "efficientnet_b3_pruned.in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-tresnet/effnetb3_pruned-59ecf72d.pth",
+        hf_hub_id="timm/",
+        input_size=(3, 300, 300), pool_size=(10, 10), crop_pct=0.904,
+        mean=IMAGENET_INCEPTION_MEAN, std=IMAGENET_INCEPTION_STD),
+    "gc_efficientnetv2_rw_t.agc_in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/gc_efficientnetv2_rw_t_agc-927a0bde.pth",
+        hf_hub_id="timm/",
+        input_size=(3, 224, 224), test_input_size=(3, 288, 288), pool_size=(7, 7), crop_pct=1.0),
+    "tf_efficientnet_cc_b0_4e.in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/tf_efficientnet_cc_b0_4e-4362b6b2.pth",
+        hf_hub_id="timm/",
+        mean=IMAGENET_INCEPTION_MEAN, std=IMAGENET_INCEPTION_STD),
+    "tf_efficientnet_cc_b0_8e.in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/tf_efficientnet_cc_b0_8e-66184a25.pth",
+        hf_hub_id="timm/",
+        mean=IMAGENET_INCEPTION_MEAN, std=IMAGENET_INCEPTION_STD),
+    "tf_efficientnet_cc_b1_8e.in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/tf_efficientnet_cc_b1_8e-f7c79ae1.pth",
+        hf_hub_id="timm/",
+        mean=IMAGENET_INCEPTION_MEAN, std=IMAGENET_INCEPTION_STD,
+        input_size=(3, 240, 240), pool_size=(8, 8), crop_pct=0.882),
+    "mixnet_s.ft_in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/mixnet_s-a907afbc.pth",
+        hf_hub_id="timm/"),
+    "mixnet_m.ft_in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/mixnet_m-4647fc68.pth",
+        hf_hub_id="timm/"),
+    "mixnet_l.ft_in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/mixnet_l-5a9a2ed8.pth",
+        hf_hub_id="timm/"),
+    "mixnet_xl.ra_in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/mixnet_xl_ra-aac3c00c.pth",
+        hf_hub_id="timm/"),
+    "tf_mixnet_s.in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/tf_mixnet_s-89d3354b.pth",
+        hf_hub_id="timm/"),
+    "tf_mixnet_m.in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/tf_mixnet_m-0f4d8805.pth",
+        hf_hub_id="timm/"),
+    "tf_mixnet_l.in1k": _cfg(
+        url="https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/tf_mixnet_l-6c92e0c8.pth",
+        hf_hub_id="timm/"),
+    "mobilenet_edgetpu_v2_m.ra4_e3600_r224_in1k": _cfg(
+        hf_hub_id="timm/",
+        mean=IMAGENET_INCEPTION_MEAN, std=IMAGENET_INCEPTION_STD,
+        crop_pct=0.9, test_input_size=(3, 256, 256), test_crop_pct=0.95),
+    "test_efficientnet.r160_in1k": _cfg(
+        hf_hub_id="timm/",
+        input_size=(3, 160, 160), pool_size=(5, 5), crop_pct=0.95),
+    "test_efficientnet_ln.r160_in1k": _cfg(
+        hf_hub_id="timm/",
+        input_size=(3, 160, 160), pool_size=(5, 5), crop_pct=0.95),
+    "test_efficientnet_gn.r160_in1k": _cfg(
+        hf_hub_id="timm/",
+        mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5),
+        input_size=(3, 160, 160), pool_size=(5, 5), crop_pct=0.95),
+    "test_efficientnet_evos.r160_in1k": _cfg(
+        hf_hub_id="timm/",
+        mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5),
+        input_size=(3, 160, 160), pool_size=(5, 5), crop_pct=0.95),
 })
+
+
+@lru_cache(maxsize=None)
+def pruned_shapes(variant: str) -> dict[str, tuple[int, ...]]:
+    """timm's pruning file of `variant` (`timm/models/_pruned/<variant>.txt`, shipped in this package
+    under `models/_pruned/`, Apache-2.0 as timm), parsed as timm's `adapt_model_from_string` does:
+    `key:[shape]` entries joined by `***`; entries with an empty shape are left out."""
+    text = (resources.files("luximm_keras.models") / "_pruned" / f"{variant}.txt").read_text("utf-8").strip()
+    shapes = {}
+    for entry in text.split("***"):
+        key, shape = entry.split(":")
+        dims = shape[1:-1].split(",")
+        if dims[0] != "":
+            shapes[key] = tuple(int(d) for d in dims)
+    return shapes
+
+
+def apply_pruning(stages: list[list[dict]], shapes: dict[str, tuple[int, ...]]) -> list[list[dict]]:
+    """What timm's `adapt_model_from_file` does to a built EfficientNet, on the resolved block dicts:
+    every conv's output width from the file (a block's `out_chs`, an inverted residual's hidden
+    `mid_chs`, the SE bottleneck's `se_channels`), the input widths chained. A block keeps whether it
+    has a residual (timm rebuilds the convs inside the unpruned block): one without one gets
+    `noskip`, so that pruned widths that happen to agree do not add one."""
+    for i, stage in enumerate(stages):
+        for j, ba in enumerate(stage):
+            prefix = f"blocks.{i}.{j}."
+            if ba["block_type"] not in ("ir", "ds", "dsa"):
+                raise ValueError(f"pruning is ported for EfficientNet's ds/ir blocks, not {ba['block_type']!r}")
+            if not (ba["stride"] == 1 and ba["in_chs"] == ba["out_chs"]):
+                ba["noskip"] = True
+            last = "conv_pwl" if ba["block_type"] == "ir" else "conv_pw"
+            ba["out_chs"] = shapes[prefix + last + ".weight"][0]
+            if ba["block_type"] == "ir":
+                ba["mid_chs"] = shapes[prefix + "conv_pw.weight"][0]
+            if prefix + "se.conv_reduce.weight" in shapes:
+                ba["se_channels"] = shapes[prefix + "se.conv_reduce.weight"][0]
+    in_chs = shapes["conv_stem.weight"][0]
+    for stage in stages:
+        for ba in stage:
+            ba["in_chs"] = in_chs
+            in_chs = ba["out_chs"]
+    return stages
+
+
+@dataclass(frozen=True)
+class BlockPlan:
+    """What timm's `EfficientNet.__init__` builds for a variant, before any layer: the stem and head
+    widths (head 0: no `conv_head`), the resolved block dicts (pruned where the variant is), the
+    per-model block options of `make_block`, and whether `feature_info` starts at the stem's `bn1`
+    (the first block strided, or a space-to-depth one)."""
+
+    stem_size: int
+    num_features: int
+    stages: list
+    block_options: dict
+    stem_feature: bool
+
+
+def block_plan(variant: str, drop_path_rate: float = 0.0) -> BlockPlan:
+    """The `BlockPlan` of timm's `variant` (a key of `model_cfgs`)."""
+    cfg = model_cfgs[variant]
+    spec = arch_spec(cfg)
+    stem_size = spec.stem_size if spec.fix_stem else spec.round_chs_fn(spec.stem_size)
+    stages = resolve_block_args(spec.block_args, stem_size, spec.round_chs_fn, spec.act_layer,
+                                drop_path_rate=drop_path_rate)
+    num_features = spec.num_features
+    if cfg.pruned:
+        shapes = pruned_shapes(variant)
+        stages = apply_pruning(stages, shapes)
+        stem_size, num_features = shapes["conv_stem.weight"][0], shapes["conv_head.weight"][0]
+    block_options = {}
+    if cfg.se_layer != "se":
+        block_options["se_options"] = {"se_layer": cfg.se_layer}
+    if cfg.norm_layer != "batchnorm":
+        block_options["norm_options"] = {"norm_layer": cfg.norm_layer, "norm_group_size": cfg.norm_group_size}
+    first = spec.block_args[0][0]
+    return BlockPlan(stem_size, num_features, stages, block_options, first["stride"] > 1 or bool(first.get("s2d")))
 
 
 def _create_efficientnet(variant: str, args: BuildArgs) -> ModelGraph:
@@ -669,24 +950,26 @@ def _create_efficientnet(variant: str, args: BuildArgs) -> ModelGraph:
     fmt = {"data_format": "channels_last"}
     padding = "same" if cfg.tf else ""
     eps = cfg.epsilon
+    norm = partial(norm_act, cfg.norm_layer, epsilon=eps, group_size=cfg.norm_group_size, **fmt)
     inputs = model_input(args.in_chans, args.img_size)
 
-    stem_size = spec.stem_size if spec.fix_stem else spec.round_chs_fn(spec.stem_size)
+    plan = block_plan(variant, args.drop_path_rate)
+    stem_size, num_features = plan.stem_size, plan.num_features
     x = inputs
+    k = spec.stem_kernel_size
     if not cfg.tf:
-        x = keras.layers.ZeroPadding2D(get_padding(3, 2), name="conv_stem_pad", **fmt)(x)
-    x = keras.layers.Conv2D(stem_size, 3, strides=2, padding="same" if cfg.tf else "valid", use_bias=False,
+        x = keras.layers.ZeroPadding2D(get_padding(k, 2), name="conv_stem_pad", **fmt)(x)
+    x = keras.layers.Conv2D(stem_size, k, strides=2, padding="same" if cfg.tf else "valid", use_bias=False,
                             kernel_initializer=conv_init(), name="conv_stem", **fmt)(x)
-    x = BatchNormAct2D(epsilon=eps, activation=spec.act_layer, name="bn1", **fmt)(x)
-    stages = resolve_block_args(spec.block_args, stem_size, spec.round_chs_fn, spec.act_layer,
-                                drop_path_rate=args.drop_path_rate)
-    features = [EfficientNetFeatureMap(x, stem_size, 2, "bn1", 0)] if stages[0][0]["stride"] > 1 else []
-    x, stage_features = build_stages(x, stages, padding, eps)
+    x = norm("bn1", activation=spec.act_layer)(x)
+    features = [EfficientNetFeatureMap(x, stem_size, 2, "bn1", 0)] if plan.stem_feature else []
+    x, stage_features = build_stages(x, plan.stages, padding, eps, **plan.block_options)
     features += stage_features
 
-    x = keras.layers.Conv2D(spec.num_features, 1, use_bias=False, kernel_initializer=conv_init(), name="conv_head",
-                            **fmt)(x)
-    x = BatchNormAct2D(epsilon=eps, activation=spec.act_layer, name="bn2", **fmt)(x)
+    if num_features > 0:  # MobileNet-V1 without `head_conv`: the last block's output is pooled
+        x = keras.layers.Conv2D(num_features, 1, use_bias=False, kernel_initializer=conv_init(), name="conv_head",
+                                **fmt)(x)
+        x = norm("bn2", activation=spec.act_layer)(x)
     x = keras.layers.GlobalAveragePooling2D(name="global_pool", **fmt)(x)
     if args.num_classes:
         # timm's `_init_weight_goog` for the classifier: U(-1/sqrt(fan_out), 1/sqrt(fan_out)), fan_out the classes.
