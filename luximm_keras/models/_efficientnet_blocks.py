@@ -172,6 +172,9 @@ class EfficientNetSqueezeExcite(keras.layers.Layer):
 
 _BLOCK_ARGS_DOC = """
         strides: 1 or 2.
+        dilation: the dilation of the block's spatial (kxk) convs (timm's builder dilates them
+            instead of striding past `output_stride`); a strided block is undilated, as timm's
+            builder makes them.
         padding: `""` (timm's symmetric padding) or `"same"` (TensorFlow's, timm's `tf_` variants).
         activation: the activation of the normed convs and of the SE bottleneck (a Keras name).
         epsilon: the batch norms' epsilon (timm's 1e-5; 1e-3 in the `tf_` variants).
@@ -201,7 +204,7 @@ class _EfficientNetBlock(keras.layers.Layer):
                  epsilon: float = 1e-5, drop_path_rate: float = 0.0, data_format: str | None = None,
                  se_gate: str = "sigmoid", se_activation=None, se_round_limit: float | None = None,
                  aa_layer: str | None = None, norm_layer: str = "batchnorm", norm_group_size: int | None = None,
-                 se_layer: str = "se", **kwargs):
+                 se_layer: str = "se", dilation: int = 1, **kwargs):
         super().__init__(**kwargs)
         if int(filters) < 1:
             raise ValueError(f"`filters` must be a positive int, got {filters!r}.")
@@ -209,8 +212,15 @@ class _EfficientNetBlock(keras.layers.Layer):
             raise ValueError(f"`strides` must be 1 or 2, got {strides!r}.")
         if padding not in PADDINGS:
             raise ValueError(f"`padding` must be one of {PADDINGS}, got {padding!r}.")
+        if int(dilation) < 1:
+            raise ValueError(f"`dilation` must be a positive int, got {dilation!r}.")
+        if int(dilation) > 1 and int(strides) > 1:
+            # Keras convs take no stride with a dilation; timm's builder never makes one (a stride
+            # past `output_stride` becomes the next blocks' dilation).
+            raise ValueError(f"a block is strided or dilated, not both: strides={strides!r}, dilation={dilation!r}.")
         self.filters = int(filters)
         self.strides = int(strides)
+        self.dilation = int(dilation)
         self.padding = padding
         self.activation = activation
         keras.activations.get(activation)  # fails early on an unknown name
@@ -247,9 +257,10 @@ class _EfficientNetBlock(keras.layers.Layer):
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={axis: input_shape[axis]})
         return int(input_shape[axis])
 
-    def _conv(self, filters, kernel_size, name, strides=1, depthwise=False, groups=1, padding=None):
+    def _conv(self, filters, kernel_size, name, strides=1, depthwise=False, groups=1, padding=None, dilation=1):
         """timm's `create_conv2d`: (a `ZeroPadding2D` or None, the conv). "same" is TF SAME (Keras'
-        "same" pads so on every backend); timm's own padding is symmetric, `get_padding(k, s)`. A
+        "same" pads so on every backend, dilated too); timm's own padding is symmetric,
+        `get_padding(k, s, d)`. `dilation` is given only where timm passes the block's. A
         list of kernel sizes is timm's `MixedConv2d` (depthwise, or each split a full conv), which
         pads per kernel itself. `padding` overrides the block's (timm's space-to-depth convs)."""
         padding_type = self.padding if padding is None else padding
@@ -257,13 +268,15 @@ class _EfficientNetBlock(keras.layers.Layer):
             if groups != 1:
                 raise ValueError(f"{self.name}: timm's MixedConv2d is depthwise or ungrouped, got groups={groups}.")
             return None, MixedConv2D(filters, kernel_size, strides=strides, padding=padding_type, depthwise=depthwise,
-                                     kernel_initializer=conv_init(), name=name, **self._fmt())
+                                     dilation_rate=dilation, kernel_initializer=conv_init(), name=name, **self._fmt())
         pad, conv_padding = None, "valid"
         if padding_type == "same":
             conv_padding = "same"
-        elif get_padding(kernel_size, strides):
-            pad = keras.layers.ZeroPadding2D(get_padding(kernel_size, strides), name=f"{name}_pad", **self._fmt())
-        args = dict(strides=strides, padding=conv_padding, use_bias=False, name=name, **self._fmt())
+        elif get_padding(kernel_size, strides, dilation):
+            pad = keras.layers.ZeroPadding2D(get_padding(kernel_size, strides, dilation), name=f"{name}_pad",
+                                             **self._fmt())
+        args = dict(strides=strides, dilation_rate=dilation, padding=conv_padding, use_bias=False, name=name,
+                    **self._fmt())
         if depthwise:
             conv = keras.layers.DepthwiseConv2D(kernel_size, depthwise_initializer=conv_init(), **args)
         else:
@@ -357,7 +370,7 @@ class _EfficientNetBlock(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update({
-            "filters": self.filters, "strides": self.strides, "padding": self.padding,
+            "filters": self.filters, "strides": self.strides, "dilation": self.dilation, "padding": self.padding,
             "activation": self.activation, "epsilon": self.epsilon, "drop_path_rate": self.drop_path_rate,
             "data_format": self.data_format, "se_gate": self.se_gate, "se_activation": self.se_activation,
             "se_round_limit": self.se_round_limit, "aa_layer": self.aa_layer, "norm_layer": self.norm_layer,
@@ -427,7 +440,8 @@ class DepthwiseSeparableConv(_EfficientNetBlock):
             dw_padding = "same" if dw_kernel_size == 2 else None
         groups = in_chs // self.group_size if self.group_size else 1
         self.conv_dw_pad, self.conv_dw = self._conv(in_chs, dw_kernel_size, "conv_dw", self.strides,
-                                                    groups == in_chs, 1 if groups == in_chs else groups, dw_padding)
+                                                    groups == in_chs, 1 if groups == in_chs else groups, dw_padding,
+                                                    self.dilation)
         self.bn1 = self._norm("bn1")
         self.se = self._se(self.se_ratio, self.se_channels)
         self.conv_pw_pad, self.conv_pw = self._conv(self.filters, self.pw_kernel_size, "conv_pw")
@@ -519,7 +533,8 @@ class InvertedResidual(_EfficientNetBlock):
         self.conv_pw_pad, self.conv_pw = self._conv(mid_chs, self.exp_kernel_size, "conv_pw")
         self.bn1 = self._norm("bn1")
         self.conv_dw_pad, self.conv_dw = self._conv(mid_chs, dw_kernel_size, "conv_dw", self.strides,
-                                                    groups == mid_chs, 1 if groups == mid_chs else groups, dw_padding)
+                                                    groups == mid_chs, 1 if groups == mid_chs else groups, dw_padding,
+                                                    self.dilation)
         self.bn2 = self._norm("bn2")
         self.se = self._se(self.se_ratio, self.se_channels)
         self.conv_pwl_pad, self.conv_pwl = self._conv(self.filters, self.pw_kernel_size, "conv_pwl")
@@ -576,8 +591,8 @@ class CondConvResidual(InvertedResidual):
             raise ValueError("CondConvResidual is ported without space-to-depth, anti-aliasing or grouped convs.")
         self.num_experts = int(num_experts)
 
-    def _cond_conv(self, filters, kernel_size, name, strides=1, depthwise=False, channels=None):
-        return CondConv2D(filters, kernel_size, strides=strides, padding=self.padding,
+    def _cond_conv(self, filters, kernel_size, name, strides=1, depthwise=False, channels=None, dilation=1):
+        return CondConv2D(filters, kernel_size, strides=strides, padding=self.padding, dilation_rate=dilation,
                           groups=channels if depthwise else 1, num_experts=self.num_experts, name=name,
                           **self._fmt())
 
@@ -592,7 +607,8 @@ class CondConvResidual(InvertedResidual):
         self.routing_fn.build((input_shape[0], in_chs))
         self.conv_pw = self._cond_conv(mid_chs, self.exp_kernel_size, "conv_pw")
         self.bn1 = self._norm("bn1")
-        self.conv_dw = self._cond_conv(mid_chs, self.dw_kernel_size, "conv_dw", self.strides, True, mid_chs)
+        self.conv_dw = self._cond_conv(mid_chs, self.dw_kernel_size, "conv_dw", self.strides, True, mid_chs,
+                                       self.dilation)
         self.bn2 = self._norm("bn2")
         self.se = self._se(self.se_ratio, self.se_channels)
         self.conv_pwl = self._cond_conv(self.filters, self.pw_kernel_size, "conv_pwl")
@@ -671,7 +687,7 @@ class EdgeResidual(_EfficientNetBlock):
         groups = mid_chs // self.group_size if self.group_size else 1  # timm counts the groups on the output
         conv_strides = 1 if self._use_aa(self.strides) else self.strides
         self.conv_exp_pad, self.conv_exp = self._conv(mid_chs, self.exp_kernel_size, "conv_exp", conv_strides,
-                                                      groups=groups)
+                                                      groups=groups, dilation=self.dilation)
         self.bn1 = self._norm("bn1")
         self.aa = self._aa(mid_chs, self.strides)
         self.se = self._se(self.se_ratio)
@@ -726,7 +742,8 @@ class ConvBnAct(_EfficientNetBlock):
         self.has_skip = self.skip and self.strides == 1 and in_chs == self.filters
         conv_strides = 1 if self._use_aa(self.strides) else self.strides
         groups = in_chs // self.group_size if self.group_size else 1
-        self.conv_pad, self.conv = self._conv(self.filters, self.kernel_size, "conv", conv_strides, groups=groups)
+        self.conv_pad, self.conv = self._conv(self.filters, self.kernel_size, "conv", conv_strides, groups=groups,
+                                              dilation=self.dilation)
         self.bn1 = self._norm("bn1")
         self.aa = self._aa(self.filters, self.strides)
         self._order = ("conv_pad", "conv", "bn1", "aa",)
@@ -793,10 +810,11 @@ class UniversalInvertedResidual(_EfficientNetBlock):
         self.noskip = bool(noskip)
         self.layer_scale_init_value = None if layer_scale_init_value is None else float(layer_scale_init_value)
 
-    def _conv_norm(self, prefix, filters, kernel_size, strides=1, depthwise=False, act=True, aa=False):
+    def _conv_norm(self, prefix, filters, kernel_size, strides=1, depthwise=False, act=True, aa=False, dilation=1):
         """timm's `ConvNormAct`: (pad, conv, norm + act, anti-aliasing) named `{prefix}__conv`, ..."""
         use_aa = aa and self._use_aa(strides)
-        pad, conv = self._conv(filters, kernel_size, f"{prefix}__conv", 1 if use_aa else strides, depthwise)
+        pad, conv = self._conv(filters, kernel_size, f"{prefix}__conv", 1 if use_aa else strides, depthwise,
+                               dilation=dilation)
         norm = self._norm(f"{prefix}__bn", act=act)
         return [pad, conv, norm, self._aa(filters, strides, f"{prefix}__aa") if use_aa else None]
 
@@ -809,16 +827,19 @@ class UniversalInvertedResidual(_EfficientNetBlock):
         layers = []
         if self.dw_kernel_size_start:
             strides = 1 if self.dw_kernel_size_mid else self.strides
-            layers += self._conv_norm("dw_start", in_chs, self.dw_kernel_size_start, strides, True, act=False, aa=True)
+            layers += self._conv_norm("dw_start", in_chs, self.dw_kernel_size_start, strides, True, act=False, aa=True,
+                                      dilation=self.dilation)
         layers += self._conv_norm("pw_exp", mid_chs, 1)
         if self.dw_kernel_size_mid:
-            layers += self._conv_norm("dw_mid", mid_chs, self.dw_kernel_size_mid, self.strides, True, aa=True)
+            layers += self._conv_norm("dw_mid", mid_chs, self.dw_kernel_size_mid, self.strides, True, aa=True,
+                                      dilation=self.dilation)
         self.se = self._se(self.se_ratio)
         layers.append(self.se)
         layers += self._conv_norm("pw_proj", self.filters, 1, act=False)
         if self.dw_kernel_size_end:
             strides = self.strides if not (self.dw_kernel_size_start or self.dw_kernel_size_mid) else 1
-            layers += self._conv_norm("dw_end", self.filters, self.dw_kernel_size_end, strides, True, act=False)
+            layers += self._conv_norm("dw_end", self.filters, self.dw_kernel_size_end, strides, True, act=False,
+                                      dilation=self.dilation)
         self.layer_scale = None
         if self.layer_scale_init_value is not None:
             self.layer_scale = LayerScale2D(self.layer_scale_init_value, name="layer_scale", **self._fmt())
@@ -883,6 +904,10 @@ class MobileAttention(_EfficientNetBlock):
         super().__init__(filters, **kwargs)
         if self.strides != 1:
             raise ValueError(f"MobileAttention is ported with `strides=1` only, got {self.strides}.")
+        if self.dilation > 1 and int(kv_stride) > 1 and self.padding == "same":
+            # TF SAME of a strided dilated conv pads by the input size (timm's Conv2dSame); no
+            # timm model builds it.
+            raise ValueError("MobileAttention's dilated strided key/value conv is ported with symmetric padding only.")
         for arg, value in (("num_heads", num_heads), ("key_dim", key_dim), ("value_dim", value_dim),
                            ("kv_stride", kv_stride)):
             if int(value) < 1:
@@ -903,14 +928,18 @@ class MobileAttention(_EfficientNetBlock):
     def _kv(self, name, filters):
         layers = []
         if self.kv_stride > 1:
-            # timm's `create_conv2d(..., depthwise=True)` with `padding`, xavier-initialised.
+            # timm's `create_conv2d(..., depthwise=True)` with `padding` and the block's dilation,
+            # xavier-initialised. Keras convs take no stride with a dilation: a dilated one runs at
+            # stride 1 and `_branch` keeps every `kv_stride`-th output, the same samples.
+            dilated = self.dilation > 1
             pad, padding = None, "valid"
             if self.padding == "same":
                 padding = "same"
             else:
-                pad = keras.layers.ZeroPadding2D(get_padding(self.dw_kernel_size, self.kv_stride),
+                pad = keras.layers.ZeroPadding2D(get_padding(self.dw_kernel_size, self.kv_stride, self.dilation),
                                                  name=f"attn__{name}__down_conv_pad", **self._fmt())
-            conv = keras.layers.DepthwiseConv2D(self.dw_kernel_size, strides=self.kv_stride, padding=padding,
+            conv = keras.layers.DepthwiseConv2D(self.dw_kernel_size, strides=1 if dilated else self.kv_stride,
+                                                dilation_rate=self.dilation, padding=padding,
                                                 use_bias=False, depthwise_initializer="glorot_uniform",
                                                 name=f"attn__{name}__down_conv", **self._fmt())
             norm = BatchNorm2D(epsilon=self.epsilon, name=f"attn__{name}__norm", **self._fmt())
@@ -946,6 +975,9 @@ class MobileAttention(_EfficientNetBlock):
     def _branch(self, layers, x, training):
         for layer in layers:
             x = layer(x, training=training) if isinstance(layer, BatchNorm2D) else backend_ops.call_layer(layer, x)
+            if isinstance(layer, keras.layers.DepthwiseConv2D) and self.dilation > 1:
+                s = self.kv_stride  # the stride the dilated conv ran without (see `_kv`)
+                x = x[:, :, ::s, ::s] if self.data_format == "channels_first" else x[:, ::s, ::s, :]
         return x
 
     def call(self, inputs, training=None):

@@ -209,9 +209,12 @@ def resolve_block_args(
     act_layer: str = "relu",
     se_from_exp: bool = False,
     drop_path_rate: float = 0.0,
+    output_stride: int = 32,
 ) -> list[list[dict]]:
-    """What timm's `EfficientNetBuilder.__call__` and `_make_block` do to the decoded arguments, at
-    output stride 32: a stride only on a stage's first block, the widths rounded, the input width
+    """What timm's `EfficientNetBuilder.__call__` and `_make_block` do to the decoded arguments: a
+    stride only on a stage's first block, and none past `output_stride` (timm's builder turns it
+    into dilation: the block keeps the dilation it had, the blocks after it get that times the
+    stride; `reduction` stays at `output_stride`), the widths rounded, the input width
     chained, the model's activation where a block names none, the SE ratio turned into a fraction of
     the SE's own input (timm divides by the expansion unless `se_from_exp`), and the drop-path rate
     rising linearly from 0 over all blocks. A space-to-depth block (`d1`, EfficientNet-X) gets
@@ -221,6 +224,7 @@ def resolve_block_args(
     output here)."""
     total = sum(len(stage) for stage in model_block_args)
     stride = 2
+    dilation = 1
     index = 0
     space2depth = 0
     stages = []
@@ -250,7 +254,15 @@ def resolve_block_args(
             ba["feature"] = last_block and (
                 stack_idx + 1 >= len(model_block_args)
                 or (model_block_args[stack_idx + 1][0]["stride"] > 1 and not space2depth))
-            stride *= ba["stride"]
+            next_dilation = dilation
+            if ba["stride"] > 1:
+                if stride * ba["stride"] > output_stride:
+                    next_dilation = dilation * ba["stride"]
+                    ba["stride"] = 1
+                else:
+                    stride *= ba["stride"]
+            ba["dilation"] = dilation
+            dilation = next_dilation
             ba["reduction"] = stride
             ba["drop_path_rate"] = drop_path_rate * index / total
             ba["in_chs"] = in_chs
@@ -292,7 +304,7 @@ def make_block(ba: dict, padding: str, epsilon: float, name: str, data_format: s
     scale goes to the blocks that take it (`uir`, `mqa`), as in timm's builder. A dict's own
     `group_size`, `s2d`, `num_experts` (CondConv) and pruned widths (`mid_chs`, `se_channels`) go to
     the blocks that take them."""
-    common = dict(strides=ba["stride"], padding=padding, activation=ba["act_layer"], epsilon=epsilon,
+    common = dict(strides=ba["stride"], dilation=ba.get("dilation", 1), padding=padding, activation=ba["act_layer"], epsilon=epsilon,
                   drop_path_rate=ba["drop_path_rate"], name=name, data_format=data_format)
     if se_options:
         common.update(se_options)

@@ -920,13 +920,13 @@ class BlockPlan:
     stem_feature: bool
 
 
-def block_plan(variant: str, drop_path_rate: float = 0.0) -> BlockPlan:
-    """The `BlockPlan` of timm's `variant` (a key of `model_cfgs`)."""
+def block_plan(variant: str, drop_path_rate: float = 0.0, output_stride: int = 32) -> BlockPlan:
+    """The `BlockPlan` of timm's `variant` (a key of `model_cfgs`), at timm's `output_stride`."""
     cfg = model_cfgs[variant]
     spec = arch_spec(cfg)
     stem_size = spec.stem_size if spec.fix_stem else spec.round_chs_fn(spec.stem_size)
     stages = resolve_block_args(spec.block_args, stem_size, spec.round_chs_fn, spec.act_layer,
-                                drop_path_rate=drop_path_rate)
+                                drop_path_rate=drop_path_rate, output_stride=output_stride)
     num_features = spec.num_features
     if cfg.pruned:
         shapes = pruned_shapes(variant)
@@ -944,7 +944,8 @@ def block_plan(variant: str, drop_path_rate: float = 0.0) -> BlockPlan:
 def _create_efficientnet(variant: str, args: BuildArgs) -> ModelGraph:
     """timm's `variant` (a key of `model_cfgs`): NHWC images of any size (or `img_size`) in, logits out
     (pooled features when `num_classes=0`). The feature maps are timm's `feature_info`: `bn1` when the
-    first block is strided, then the output of every stage after which the stride grows."""
+    first block is strided, then the output of every stage after which the stride grows. With
+    `output_stride` 8 or 16 the stages past it dilate instead of striding, as timm's builder does."""
     cfg = model_cfgs[variant]
     spec = arch_spec(cfg)
     fmt = {"data_format": "channels_last"}
@@ -953,7 +954,7 @@ def _create_efficientnet(variant: str, args: BuildArgs) -> ModelGraph:
     norm = partial(norm_act, cfg.norm_layer, epsilon=eps, group_size=cfg.norm_group_size, **fmt)
     inputs = model_input(args.in_chans, args.img_size)
 
-    plan = block_plan(variant, args.drop_path_rate)
+    plan = block_plan(variant, args.drop_path_rate, args.output_stride)
     stem_size, num_features = plan.stem_size, plan.num_features
     x = inputs
     k = spec.stem_kernel_size
@@ -980,4 +981,5 @@ def _create_efficientnet(variant: str, args: BuildArgs) -> ModelGraph:
 
 
 # timm's efficientnet.py has no checkpoint filter (its checkpoints carry timm's keys).
-register_family(model_cfgs, _create_efficientnet, default_cfgs, None, feature_out_indices=(0, 1, 2, 3, 4))
+register_family(model_cfgs, _create_efficientnet, default_cfgs, None, feature_out_indices=(0, 1, 2, 3, 4),
+                output_strides=(8, 16, 32))

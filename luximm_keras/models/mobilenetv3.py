@@ -477,7 +477,8 @@ default_cfgs = generate_default_cfgs({
 def _create_mobilenetv3(variant: str, args: BuildArgs) -> ModelGraph:
     """timm's `variant` (a key of `model_cfgs`): NHWC images of any size (or `img_size`) in, logits out
     (the pooled head features when `num_classes=0`). The feature maps are timm's `feature_info`: `bn1`
-    when the first block is strided, then the output of every stage after which the stride grows."""
+    when the first block is strided, then the output of every stage after which the stride grows. With
+    `output_stride` 8 or 16 the stages past it dilate instead of striding, as timm's builder does."""
     cfg = model_cfgs[variant]
     spec = arch_spec(variant, cfg)
     fmt = {"data_format": "channels_last"}
@@ -493,7 +494,8 @@ def _create_mobilenetv3(variant: str, args: BuildArgs) -> ModelGraph:
                             kernel_initializer=conv_init(), name="conv_stem", **fmt)(x)
     x = BatchNormAct2D(epsilon=eps, activation=spec.act_layer, name="bn1", **fmt)(x)
     stages = resolve_block_args(spec.block_args, stem_size, spec.round_chs_fn, spec.act_layer,
-                                se_from_exp=spec.se_from_exp, drop_path_rate=args.drop_path_rate)
+                                se_from_exp=spec.se_from_exp, drop_path_rate=args.drop_path_rate,
+                                output_stride=args.output_stride)
     features = [EfficientNetFeatureMap(x, stem_size, 2, "bn1", 0)] if stages[0][0]["stride"] > 1 else []
     x, stage_features = build_stages(x, stages, padding, eps, se_options=spec.se_options, aa_layer=cfg.aa_layer,
                                      layer_scale_init_value=spec.layer_scale_init_value)
@@ -517,4 +519,5 @@ def _create_mobilenetv3(variant: str, args: BuildArgs) -> ModelGraph:
 
 
 # timm's mobilenetv3.py has no checkpoint filter (its checkpoints carry timm's keys).
-register_family(model_cfgs, _create_mobilenetv3, default_cfgs, None, feature_out_indices=(0, 1, 2, 3, 4))
+register_family(model_cfgs, _create_mobilenetv3, default_cfgs, None, feature_out_indices=(0, 1, 2, 3, 4),
+                output_strides=(8, 16, 32))

@@ -52,6 +52,8 @@ from luximm_keras.models._efficientnet_builder import decode_arch_def, round_cha
 from luximm_keras.models.efficientnet import block_plan, default_cfgs, model_cfgs, pruned_shapes
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits, timm_state_dict
 from model_checks import (  # tests/models/model_checks.py
+    cf,
+    nchw,
     BACKEND,
     assert_block_close,
     assert_pretrained_cfgs_are_timms,
@@ -137,6 +139,15 @@ BLOCK_CASES = {
     "er-groupnorm-s2": ("er", 16, 24, 2, "silu", {"exp_kernel_size": 3, "exp_ratio": 4.0, "norm_layer": "groupnorm",
                                                    "norm_group_size": 8}),
     "cn-layernorm": ("cn", 16, 16, 1, "silu", {"kernel_size": 3, "skip": True, "norm_layer": "layernorm"}),
+    # Dilated (timm's builder past `output_stride`): the kxk convs dilate, padded get_padding(k, 1, d)
+    # or TF SAME; MixNet's mixed kernels each dilated.
+    "ir-mixed-dilated": ("ir", 16, 16, 1, "silu", {"dw_kernel_size": [3, 5], "exp_ratio": 3.0, "dilation": 2,
+                                                    "se_ratio": 0.25 / 3}),
+    "ds-dilated-4": ("ds", 16, 24, 1, "relu", {"dw_kernel_size": 5, "dilation": 4}),
+    "er-dilated": ("er", 16, 16, 1, "silu", {"exp_kernel_size": 3, "exp_ratio": 4.0, "dilation": 2}),
+    "cn-dilated": ("cn", 16, 16, 1, "silu", {"kernel_size": 3, "skip": True, "dilation": 2}),
+    "cc-dilated": ("cc", 16, 16, 1, "silu", {"dw_kernel_size": 3, "exp_ratio": 4.0, "num_experts": 4,
+                                             "dilation": 2}),
 }
 PADDINGS = {"timm": ("", 1e-5), "tf": ("same", 1e-3)}
 
@@ -261,6 +272,10 @@ def test_blocks_reject_what_timm_cannot_build():
         CondConvResidual(16, dw_kernel_size=[3, 5])  # timm has no MixedConv + CondConv
     with pytest.raises(ValueError):
         CondConv2D(16, groups=2).build((1, 8, 8, 16))  # only 1 or depthwise
+    with pytest.raises(ValueError):
+        InvertedResidual(16, strides=2, dilation=2)  # Keras convs: strided or dilated; timm's builder, too
+    with pytest.raises(ValueError):
+        ConvBnAct(16, dilation=0)
 
 
 # (On jax each block compiles its ops for its shapes: the latest blocks' configs are the conformance
@@ -276,6 +291,7 @@ def test_blocks_reject_what_timm_cannot_build():
                  marks=JAX_SLOW),
     pytest.param(EdgeResidual(32, exp_ratio=4.0, group_size=16, norm_layer="groupnorm", norm_group_size=8),
                  (1, 7, 7, 32), marks=JAX_SLOW),
+    pytest.param(ConvBnAct(16, dilation=4, padding="same"), (1, 7, 7, 16), marks=JAX_SLOW),
 ])
 def test_block_config_round_trip(block, expected):
     revived = type(block).from_config(block.get_config())
@@ -284,6 +300,44 @@ def test_block_config_round_trip(block, expected):
     assert tuple(keras.ops.shape(revived(x))) == expected
     assert block.compute_output_shape(x.shape) == expected
 
+
+# ----------------------------------------------------------------------------------------------------
+# timm's `output_stride` (8, 16): the stages past it dilate instead of striding.
+
+
+# TF "SAME" with dilation whole (EfficientNet-V2's ConvBnAct and EdgeResidual stages) in the slow suite.
+OUTPUT_STRIDE_CASES = [("tinynet_e", 8), ("test_efficientnet", 16),
+                       pytest.param("tf_efficientnetv2_b0", 16, marks=pytest.mark.slow)]
+
+
+@slow_on_jax
+@pytest.mark.parametrize("name,output_stride", OUTPUT_STRIDE_CASES)
+def test_output_stride_dilates_the_last_stages_as_timm(name, output_stride):
+    """Logits, every feature map and its reduction against timm's model and `features_only` model
+    built with the same `output_stride`, on one set of random weights; a dilated block's flipped
+    weight goes red."""
+    reference = randomized(lambda: timm.create_model(name, output_stride=output_stride))
+    state = numpy_state(reference)
+    timm_features = timm.create_model(name, output_stride=output_stride, features_only=True).eval()
+    assert not timm_features.load_state_dict(reference.state_dict(), strict=False).missing_keys
+    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
+    model = create_model(name, output_stride=output_stride)
+    assert load_pretrained(model, state).ok
+    with torch.no_grad():
+        expected = reference(nchw(x)).numpy()
+        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw(x))]
+    assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
+    features = create_model(name, output_stride=output_stride, features_only=True)
+    assert load_pretrained(features, state).ok
+    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
+        assert_close_to_timm(cf.to_numpy(got), want, f"feature {i}")
+    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
+    assert max(timm_features.feature_info.reduction()) == output_stride
+    last = len(reference.blocks) - 1
+    key = max((k for k in state if k.startswith(f"blocks.{last}.") and state[k].ndim == 4), key=lambda k: state[k].size)
+    load_timm_weights(model, {key: -state[key]}, strict=False)
+    with pytest.raises(AssertionError):
+        assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
 
 # ----------------------------------------------------------------------------------------------------
 # The architecture strings
