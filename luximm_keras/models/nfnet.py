@@ -277,7 +277,7 @@ class NormFreeBlock(keras.layers.Layer):
         out = self._act(inputs) * self.beta
         shortcut = inputs
         if self.downsample_conv is not None:
-            pooled = out if self.downsample_pad is None else self.downsample_pad(out)
+            pooled = out if self.downsample_pad is None else backend_ops.call_layer(self.downsample_pad, out)
             pooled = pooled if self.downsample_pool is None else self.downsample_pool(pooled)
             shortcut = self.downsample_conv(pooled)
         out = self.conv1(out)
