@@ -101,6 +101,8 @@ class LayerSpec:
             Its output has no batch axis and the input gets no gradient; it is not stacked into the
             shared fit and compile models (its blocks use it in whole models, checked by the family
             contract).
+        slow_only: checked in the slow suite only: a variant of a block whose plain form CI checks
+            (the dilated blocks of `output_stride`, whose numbers the family tests compare with timm's).
     """
 
     cls: type
@@ -116,6 +118,7 @@ class LayerSpec:
     low_precision_atol: float | None = None
     batch_statistics: bool = False
     input_free: bool = False
+    slow_only: bool = False
 
     @property
     def id(self) -> str:

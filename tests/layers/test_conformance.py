@@ -25,7 +25,10 @@ SLOW_TO_FIT = (pytest.mark.slow,) if cf.BACKEND in ("jax", "tensorflow") else ()
 
 
 def cases(specs, slow=SLOW_ON_JAX):
-    return [pytest.param(s, id=str(s), marks=() if cf.is_layers_class(s) else slow) for s in specs]
+    return [
+        pytest.param(s, id=str(s), marks=(pytest.mark.slow,) if s.slow_only else () if cf.is_layers_class(s) else slow)
+        for s in specs
+    ]
 
 
 SPATIAL = [s for s in SPECS if s.spatial]
@@ -181,11 +184,14 @@ JIT_SPECS = cf.jit_specs(SPECS)
 
 
 def compiled_in_ci(spec) -> bool:
-    return not SLOW_TO_COMPILE or cf.is_layers_class(spec)
+    return not spec.slow_only and (not SLOW_TO_COMPILE or cf.is_layers_class(spec))
 
 
 def jit_cases():
-    return [pytest.param(s, id=str(s), marks=() if compiled_in_ci(s) else SLOW_TO_COMPILE) for s in JIT_SPECS]
+    return [
+        pytest.param(s, id=str(s), marks=() if compiled_in_ci(s) else SLOW_TO_COMPILE or (pytest.mark.slow,))
+        for s in JIT_SPECS
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,18 @@ own `loaded`; test_builder.py parametrizes its own over every family.)"""
 
 import pytest
 
+from luximm_keras.initializers import host_initialization
 from luximm_keras.models import create_model, load_pretrained
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_state_dict
+
+
+@pytest.fixture(autouse=True)
+def _initial_values_drawn_on_the_host():
+    """The layers these tests build themselves (blocks beside timm's modules) draw their initial values
+    on the host, as `create_model`'s do: on jax Keras' initializers compile a kernel for every new
+    shape, seconds per block. (tests/test_initializers.py checks both ways give the same distributions.)"""
+    with host_initialization():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -55,12 +55,12 @@ def specs(cf) -> list:
         S(MobileOneBlock, {"filters": 24, "kernel_size": 1, "num_conv_branches": 2}, cf.IMG, "pointwise", spatial=True, batch_statistics=True),
         # Dilated stages (output_stride 8/16): where one begins (first_dilation differs: an unstrided
         # projection, `avg`'s padded stride-1 pool after dilation 2, no reparameterizable identity) and within one.
-        S(ConvNormAct, {"filters": 16, "kernel_size": 3, "dilation": 2}, cf.IMG, "dilation-2", spatial=True, batch_statistics=True),
-        S(ByobBasicBlock, {"filters": 16, "downsample": "conv1x1", "dilation": 2, "first_dilation": 1, "zero_init_last": False}, cf.IMG, "dilation-starts-conv1x1", spatial=True, batch_statistics=True),
-        S(BottleneckBlock, {"filters": 32, "bottle_ratio": 0.5, "extra_conv": True, "dilation": 4, "first_dilation": 2, "zero_init_last": False}, cf.IMG, "dilation-4-after-2-avg", spatial=True, batch_statistics=True),
-        S(DarkBlock, {"filters": 16, "bottle_ratio": 0.5, "dilation": 2, "zero_init_last": False}, cf.IMG, "dilated-identity", spatial=True, batch_statistics=True),
-        S(EdgeBlock, {"filters": 32, "dilation": 2, "first_dilation": 1, "zero_init_last": False}, cf.IMG, "dilation-starts-avg", spatial=True, batch_statistics=True),
-        S(RepVggBlock, {"filters": 16, "dilation": 2, "first_dilation": 1}, cf.IMG, "dilation-starts", spatial=True, batch_statistics=True),
-        S(MobileOneBlock, {"filters": 16, "group_size": 1, "dilation": 4, "first_dilation": 2}, cf.IMG, "dilation-starts", spatial=True, batch_statistics=True),
+        S(ConvNormAct, {"filters": 16, "kernel_size": 3, "dilation": 2}, cf.IMG, "dilation-2", spatial=True, batch_statistics=True, slow_only=True),
+        S(ByobBasicBlock, {"filters": 16, "downsample": "conv1x1", "dilation": 2, "first_dilation": 1, "zero_init_last": False}, cf.IMG, "dilation-starts-conv1x1", spatial=True, batch_statistics=True, slow_only=True),
+        S(BottleneckBlock, {"filters": 32, "bottle_ratio": 0.5, "extra_conv": True, "dilation": 4, "first_dilation": 2, "zero_init_last": False}, cf.IMG, "dilation-4-after-2-avg", spatial=True, batch_statistics=True, slow_only=True),
+        S(DarkBlock, {"filters": 16, "bottle_ratio": 0.5, "dilation": 2, "zero_init_last": False}, cf.IMG, "dilated-identity", spatial=True, batch_statistics=True, slow_only=True),
+        S(EdgeBlock, {"filters": 32, "dilation": 2, "first_dilation": 1, "zero_init_last": False}, cf.IMG, "dilation-starts-avg", spatial=True, batch_statistics=True, slow_only=True),
+        S(RepVggBlock, {"filters": 16, "dilation": 2, "first_dilation": 1}, cf.IMG, "dilation-starts", spatial=True, batch_statistics=True, slow_only=True),
+        S(MobileOneBlock, {"filters": 16, "group_size": 1, "dilation": 4, "first_dilation": 2}, cf.IMG, "dilation-starts", spatial=True, batch_statistics=True, slow_only=True),
     ]
     # fmt: on

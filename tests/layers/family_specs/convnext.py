@@ -18,6 +18,6 @@ def specs(cf) -> list:
         S(ConvNeXtBlock, dict(dim=16, kernel_size=5, mlp_ratio=2.0, conv_mlp=True, norm_layer="simplenorm", init_values=0.1, activation="silu"), cf.IMG, "conv-mlp-simplenorm-silu"),
         S(ConvNeXtBlock, dict(dim=16, mlp_ratio=2.0, conv_mlp=True, norm_layer="rmsnorm", init_values=0.1, drop_path_rate=0.25), cf.IMG, "conv-mlp-rmsnorm-drop", drop_rates=("drop_path_rate",)),
         # A dilated stage's block (timm's output_stride 8/16).
-        S(ConvNeXtBlock, dict(dim=16, mlp_ratio=2.0, use_grn=True, init_values=None, dilation=2), cf.IMG, "grn-dilation-2"),
+        S(ConvNeXtBlock, dict(dim=16, mlp_ratio=2.0, use_grn=True, init_values=None, dilation=2), cf.IMG, "grn-dilation-2", slow_only=True),
     ]
     # fmt: on

@@ -59,10 +59,10 @@ def specs(cf) -> list:
         S(EdgeResidual, {"filters": 32, "strides": 2, "exp_ratio": 2.0, "group_size": 16, "norm_layer": "groupnorm", "norm_group_size": 8}, cf.IMG, "grouped-groupnorm-s2", spatial=True),
         S(ConvBnAct, {"filters": 16, "skip": True, "group_size": 8, "norm_layer": "layernorm", "activation": "silu"}, cf.IMG, "grouped-layernorm-skip", spatial=True),
         # Dilated (timm's `output_stride` 8/16 past the stride): symmetric and TF SAME padding, mixed kernels.
-        S(DepthwiseSeparableConv, {"filters": 16, "dw_kernel_size": 5, "dilation": 2, "se_ratio": 0.25, "activation": "silu"}, cf.IMG, "ds-dilated", spatial=True, batch_statistics=True),
-        S(InvertedResidual, {"filters": 16, "dw_kernel_size": [3, 5], "exp_ratio": 2.0, "dilation": 2, "padding": "same", "drop_path_rate": 0.25}, cf.IMG, "ir-mixed-dilated-same-drop", spatial=True, drop_rates=("drop_path_rate",), batch_statistics=True),
-        S(EdgeResidual, {"filters": 24, "exp_ratio": 2.0, "dilation": 2}, cf.IMG, "er-dilated", spatial=True, batch_statistics=True),
-        S(ConvBnAct, {"filters": 16, "skip": True, "dilation": 4, "padding": "same"}, cf.IMG, "cn-dilated-same-skip", spatial=True, batch_statistics=True),
-        S(CondConvResidual, {"filters": 16, "num_experts": 4, "exp_ratio": 2.0, "dilation": 2}, cf.IMG, "dilated", spatial=True, batch_statistics=True),
+        S(DepthwiseSeparableConv, {"filters": 16, "dw_kernel_size": 5, "dilation": 2, "se_ratio": 0.25, "activation": "silu"}, cf.IMG, "ds-dilated", spatial=True, batch_statistics=True, slow_only=True),
+        S(InvertedResidual, {"filters": 16, "dw_kernel_size": [3, 5], "exp_ratio": 2.0, "dilation": 2, "padding": "same", "drop_path_rate": 0.25}, cf.IMG, "ir-mixed-dilated-same-drop", spatial=True, drop_rates=("drop_path_rate",), batch_statistics=True, slow_only=True),
+        S(EdgeResidual, {"filters": 24, "exp_ratio": 2.0, "dilation": 2}, cf.IMG, "er-dilated", spatial=True, batch_statistics=True, slow_only=True),
+        S(ConvBnAct, {"filters": 16, "skip": True, "dilation": 4, "padding": "same"}, cf.IMG, "cn-dilated-same-skip", spatial=True, batch_statistics=True, slow_only=True),
+        S(CondConvResidual, {"filters": 16, "num_experts": 4, "exp_ratio": 2.0, "dilation": 2}, cf.IMG, "dilated", spatial=True, batch_statistics=True, slow_only=True),
     ]
     # fmt: on

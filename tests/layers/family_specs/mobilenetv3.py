@@ -33,7 +33,7 @@ def specs(cf) -> list:
         S(MobileAttention, {"filters": 16, "num_heads": 4, "key_dim": 8, "value_dim": 4, "drop_path_rate": 0.25}, cf.IMG, "drop", spatial=True, drop_rates=("drop_path_rate",), batch_statistics=True),
         # Dilated (timm's `output_stride` 8/16): every depthwise conv of the bottleneck; attention's
         # strided key/value conv, dilated at stride 1 then sampled.
-        S(UniversalInvertedResidual, {"filters": 16, "dw_kernel_size_start": 3, "dw_kernel_size_mid": 5, "dw_kernel_size_end": 3, "exp_ratio": 2.0, "dilation": 2}, cf.IMG, "extradw-end-dilated", spatial=True, batch_statistics=True),
-        S(MobileAttention, {"filters": 16, "num_heads": 2, "key_dim": 8, "value_dim": 8, "kv_stride": 2, "dilation": 2}, cf.IMG, "kv-stride2-dilated", spatial=True, batch_statistics=True, zero_grad=("attn__key__norm/beta",)),
+        S(UniversalInvertedResidual, {"filters": 16, "dw_kernel_size_start": 3, "dw_kernel_size_mid": 5, "dw_kernel_size_end": 3, "exp_ratio": 2.0, "dilation": 2}, cf.IMG, "extradw-end-dilated", spatial=True, batch_statistics=True, slow_only=True),
+        S(MobileAttention, {"filters": 16, "num_heads": 2, "key_dim": 8, "value_dim": 8, "kv_stride": 2, "dilation": 2}, cf.IMG, "kv-stride2-dilated", spatial=True, batch_statistics=True, zero_grad=("attn__key__norm/beta",), slow_only=True),
     ]
     # fmt: on

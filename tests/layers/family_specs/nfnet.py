@@ -16,6 +16,6 @@ def specs(cf) -> list:
         # skipinit's scalar (0-d) gain, also under the "bfloat16" policy.
         S(NormFreeBlock, dict(filters=16, alpha=0.2, bottle_ratio=0.5, group_size=8, ch_div=8, skipinit=True, activation="relu"), cf.IMG, "skipinit", spatial=True),
         # Where a dilated stage begins (output_stride 8/16): the shortcut's padded stride-1 pool.
-        S(NormFreeBlock, dict(filters=32, dilation=4, first_dilation=2, alpha=0.2, bottle_ratio=0.5, group_size=8, ch_div=8, reg=False, extra_conv=True, activation="relu"), cf.IMG, "dilation-4-after-2", spatial=True),
+        S(NormFreeBlock, dict(filters=32, dilation=4, first_dilation=2, alpha=0.2, bottle_ratio=0.5, group_size=8, ch_div=8, reg=False, extra_conv=True, activation="relu"), cf.IMG, "dilation-4-after-2", spatial=True, slow_only=True),
     ]
     # fmt: on

@@ -24,7 +24,7 @@ def specs(cf) -> list:
         S(RegNetPreBottleneck, {"filters": 32, "strides": 2, "group_size": 8, "downsample": "avg", "activation": "silu", "drop_path_rate": 0.25}, cf.IMG, "v-avg-drop", spatial=True, drop_rates=("drop_path_rate",), batch_statistics=True),
         S(RegNetPreBottleneck, {"filters": 32, "strides": 2, "group_size": 16}, cf.IMG, "v-conv1x1", spatial=True, batch_statistics=True),
         # Where a dilated stage begins (output_stride 8/16): the average-pool shortcut's padded stride-1 pool.
-        S(RegNetBottleneck, {"filters": 32, "group_size": 8, "downsample": "avg", "se_ratio": 1.0, "zero_init_last": False, "dilation": 4, "first_dilation": 2}, cf.IMG, "dilation-4-after-2-avg", spatial=True, batch_statistics=True),
-        S(RegNetPreBottleneck, {"filters": 16, "group_size": 8, "dilation": 2, "first_dilation": 1}, cf.IMG, "v-dilation-starts", spatial=True, batch_statistics=True),
+        S(RegNetBottleneck, {"filters": 32, "group_size": 8, "downsample": "avg", "se_ratio": 1.0, "zero_init_last": False, "dilation": 4, "first_dilation": 2}, cf.IMG, "dilation-4-after-2-avg", spatial=True, batch_statistics=True, slow_only=True),
+        S(RegNetPreBottleneck, {"filters": 16, "group_size": 8, "dilation": 2, "first_dilation": 1}, cf.IMG, "v-dilation-starts", spatial=True, batch_statistics=True, slow_only=True),
     ]
     # fmt: on

@@ -25,6 +25,6 @@ def specs(cf) -> list:
         # resnet50_gn: group norms (32 groups).
         S(Bottleneck, {"filters": 32, "norm_layer": "groupnorm", "zero_init_last": False}, (4, 8, 8, 32), "groupnorm", spatial=True),
         # Where a dilated stage begins (output_stride 8/16): stride-1 anti-aliasing, avg-down's padded pool.
-        S(Bottleneck, {"filters": 8, "dilation": 2, "first_dilation": 1, "cardinality": 2, "avg_down": True, "aa_layer": "blur", "zero_init_last": False}, cf.IMG, "dilation-starts-aa", spatial=True, batch_statistics=True),
+        S(Bottleneck, {"filters": 8, "dilation": 2, "first_dilation": 1, "cardinality": 2, "avg_down": True, "aa_layer": "blur", "zero_init_last": False}, cf.IMG, "dilation-starts-aa", spatial=True, batch_statistics=True, slow_only=True),
     ]
     # fmt: on

@@ -19,7 +19,7 @@ def specs(cf) -> list:
         S(PreActBottleneck, dict(filters=32, bottle_ratio=0.5, strides=2, norm_layer="evonorm", norm_groups=4, std_conv=False, avg_down=True), cf.IMG, "evonorm-avg-down", spatial=True),
         S(PreActBottleneck, dict(filters=32, bottle_ratio=0.5, norm_layer="batchnorm", std_conv=False), cf.IMG, "batchnorm", spatial=True, batch_statistics=True),
         # Where a dilated stage begins (output_stride 8/16): the avg-down shortcut's padded stride-1 pool.
-        S(PreActBasic, dict(filters=32, dilation=2, first_dilation=1, norm_layer="batchnorm", std_conv=False, avg_down=True), cf.IMG, "dilation-starts-avg-down", spatial=True, batch_statistics=True),
-        S(PreActBottleneck, dict(filters=32, bottle_ratio=0.5, dilation=4, first_dilation=2, norm_groups=4), cf.IMG, "bit-dilation-4-after-2", spatial=True),
+        S(PreActBasic, dict(filters=32, dilation=2, first_dilation=1, norm_layer="batchnorm", std_conv=False, avg_down=True), cf.IMG, "dilation-starts-avg-down", spatial=True, batch_statistics=True, slow_only=True),
+        S(PreActBottleneck, dict(filters=32, bottle_ratio=0.5, dilation=4, first_dilation=2, norm_groups=4), cf.IMG, "bit-dilation-4-after-2", spatial=True, slow_only=True),
     ]
     # fmt: on
