@@ -169,3 +169,56 @@ def assert_pretrained_cfgs_are_timms(default_cfgs, *, same_fields: bool = False)
                     expected = tuple(value) if isinstance(value, list) else value
                     got = tuple(mine[key]) if isinstance(mine[key], list) else mine[key]
                     assert got == expected, f"{arch}.{tag}: {key}"
+
+
+def assert_output_stride_matches_timm(
+    name: str, output_stride: int, *, timm_classifier_takes_output_stride: bool = True
+) -> tuple[keras.Model, torch.nn.Module]:
+    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
+    `features_only` model built with the same `output_stride`, on one set of random weights, and red
+    once the deepest conv of the dilated stages is negated. Returns the package's model and timm's.
+
+    timm's FeatureListNet flattens the modules it keeps (`stem.conv1` -> `stem_conv1`, `stages.1` ->
+    `stages_1`): its state is filled from the model's, strictly. Without
+    `timm_classifier_takes_output_stride` (timm's MobileNet-V3 classifier fixes its builder at 32 and
+    only its features model takes the argument), the logits are those of timm's classifier with the
+    features model's dilated `blocks` in place of its own."""
+    import re
+
+    import timm
+
+    from luximm_keras.interop import load_timm_weights
+    from luximm_keras.models import create_model, load_pretrained
+
+    if timm_classifier_takes_output_stride:
+        reference = randomized(lambda: timm.create_model(name, output_stride=output_stride))
+    else:
+        with pytest.raises(TypeError):  # if timm's classifier ever takes it, compare with it instead
+            timm.create_model(name, output_stride=output_stride)
+        reference = randomized(lambda: timm.create_model(name))
+    state = numpy_state(reference)
+    timm_features = timm.create_model(name, output_stride=output_stride, features_only=True).eval()
+    full = reference.state_dict()
+    to_full = {k: k if k in full else re.sub(r"^([a-z]+?)_(\w+?)\.", r"\1.\2.", k) for k in timm_features.state_dict()}
+    timm_features.load_state_dict({k: full[theirs] for k, theirs in to_full.items()})
+    if not timm_classifier_takes_output_stride:
+        reference.blocks = timm_features.blocks
+    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
+    model = create_model(name, output_stride=output_stride)
+    assert load_pretrained(model, state).ok
+    with torch.no_grad():
+        expected = reference(nchw(x)).numpy()
+        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw(x))]
+    assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
+    features = create_model(name, output_stride=output_stride, features_only=True)
+    assert load_pretrained(features, state).ok
+    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
+        assert_close_to_timm(cf.to_numpy(got), want, f"feature {i}")
+    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
+    assert max(timm_features.feature_info.reduction()) == output_stride
+    deepest_conv = [theirs for theirs in to_full.values() if state[theirs].ndim == 4][-1]
+    load_timm_weights(model, {deepest_conv: -state[deepest_conv]}, strict=False)
+    with pytest.raises(AssertionError):
+        assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
+    load_timm_weights(model, {deepest_conv: state[deepest_conv]}, strict=False)
+    return model, reference

@@ -40,6 +40,7 @@ from luximm_keras.models.byobnet import (
 )
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits, timm_state_dict
 from model_checks import (  # tests/models/model_checks.py
+    assert_output_stride_matches_timm,
     assert_pretrained_cfgs_are_timms,
     assert_close_to_timm,
     assert_matches_and_flip_fails,
@@ -258,30 +259,9 @@ def test_stems_match_timm(name):
 
 @pytest.mark.parametrize("output_stride", [8, 16])
 def test_output_stride_dilates_the_last_stages_as_timm(output_stride):
-    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
-    `features_only` model built with the same `output_stride`, on one set of random weights."""
-    reference = randomized(lambda: timm.create_model(SMALLEST, output_stride=output_stride)).eval()
-    state = {k: v.detach().numpy().copy() for k, v in reference.state_dict().items()}
-    timm_features = timm.create_model(SMALLEST, output_stride=output_stride, features_only=True).eval()
-    # timm's FeatureListNet flattens the stages (`stages_1`): their keys, strictly.
-    full = reference.state_dict()
-    timm_features.load_state_dict({k: full[re.sub(r"^(stem|stages)_(\w+?)\.", r"\1.\2.", k)]
-                                   for k in timm_features.state_dict()})
-    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
-    model = create_model(SMALLEST, output_stride=output_stride)
-    assert load_pretrained(model, state).ok
-    nchw = torch.from_numpy(x).permute(0, 3, 1, 2)
-    with torch.no_grad():
-        expected = reference(nchw).numpy()
-        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw)]
-    assert_close_to_timm(keras.ops.convert_to_numpy(model(x)), expected, "logits")
-    features = create_model(SMALLEST, output_stride=output_stride, features_only=True)
-    assert load_pretrained(features, state).ok
-    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
-        assert_close_to_timm(keras.ops.convert_to_numpy(got), want, f"feature {i}")
-    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
+    """timm's `output_stride`, as `model_checks.assert_output_stride_matches_timm` checks it."""
+    model, reference = assert_output_stride_matches_timm(SMALLEST, output_stride)
     assert model.feature_info == reference.feature_info
-    assert max(timm_features.feature_info.reduction()) == output_stride
 
 
 @pytest.mark.slow
@@ -380,7 +360,6 @@ def test_pooled_features_width_is_timms():
 
 def _openai_key(key: str) -> str:
     """timm's ByobNet key of a CLIP ResNet back to OpenAI's `visual.*` key (the inverse of timm's filter)."""
-    import re
 
     key = re.sub(r"^stem\.conv(\d)\.conv", r"visual.conv\1", key)
     key = re.sub(r"^stem\.conv(\d)\.bn", r"visual.bn\1", key)

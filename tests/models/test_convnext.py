@@ -6,7 +6,6 @@ ramp, the block and timm's norms in each of timm's layouts, two V1 models that c
 timm's filter does.
 """
 
-import re
 
 import numpy as np
 import pytest
@@ -29,12 +28,9 @@ from luximm_keras.models import (
 from luximm_keras.models.convnext import ConvNeXtBlock, checkpoint_filter_fn, default_cfgs, model_cfgs
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits, timm_state_dict
 from model_checks import (  # tests/models/model_checks.py
+    assert_output_stride_matches_timm,
     assert_close_to_timm,
-    cf,
-    nchw,
-    numpy_state,
     predict,
-    randomized,
     slow_on_jax,
 )
 
@@ -145,28 +141,10 @@ def test_block_matches_timm(kwargs):
 
 @pytest.mark.parametrize("name,output_stride", [("convnextv2_atto", 8), ("convnext_zepto_rms_ols", 16)])
 def test_output_stride_dilates_the_last_stages_as_timm(name, output_stride):
-    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
-    `features_only` model built with the same `output_stride`, on one set of random weights (the
-    downsample's TF-"SAME" 2x2 conv where a dilated stage begins, dilated by 2 after a dilated one)."""
-    reference = randomized(lambda: timm.create_model(name, output_stride=output_stride)).eval()
-    state = numpy_state(reference)
-    timm_features = timm.create_model(name, output_stride=output_stride, features_only=True).eval()
-    # timm's FeatureListNet flattens the stem and stages (`stem_0`, `stages_1`): their keys, strictly.
-    full = reference.state_dict()
-    timm_features.load_state_dict({k: full[re.sub(r"^(\w+?)_(\d+)\.", r"\1.\2.", k)] for k in timm_features.state_dict()})
-    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
-    model = create_model(name, output_stride=output_stride)
-    assert load_pretrained(model, state).ok
-    with torch.no_grad():
-        expected = reference(nchw(x)).numpy()
-        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw(x))]
-    assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
-    features = create_model(name, output_stride=output_stride, features_only=True)
-    assert load_pretrained(features, state).ok
-    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
-        assert_close_to_timm(cf.to_numpy(got), want, f"feature {i}")
-    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
-    assert max(timm_features.feature_info.reduction()) == output_stride
+    """timm's `output_stride`, as `model_checks.assert_output_stride_matches_timm` checks it
+    (here the downsample's TF-"SAME" 2x2 conv where a dilated stage begins, dilated by 2 after a
+    dilated one)."""
+    assert_output_stride_matches_timm(name, output_stride)
 
 
 def test_block_config_keeps_timms_activation_names():

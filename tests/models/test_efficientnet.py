@@ -53,8 +53,7 @@ from luximm_keras.models._efficientnet_builder import decode_arch_def, round_cha
 from luximm_keras.models.efficientnet import block_plan, default_cfgs, model_cfgs, pruned_shapes
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits, timm_state_dict
 from model_checks import (  # tests/models/model_checks.py
-    cf,
-    nchw,
+    assert_output_stride_matches_timm,
     BACKEND,
     assert_block_close,
     assert_pretrained_cfgs_are_timms,
@@ -314,31 +313,8 @@ OUTPUT_STRIDE_CASES = [("tinynet_e", 8), ("test_efficientnet", 16),
 @slow_on_jax
 @pytest.mark.parametrize("name,output_stride", OUTPUT_STRIDE_CASES)
 def test_output_stride_dilates_the_last_stages_as_timm(name, output_stride):
-    """Logits, every feature map and its reduction against timm's model and `features_only` model
-    built with the same `output_stride`, on one set of random weights; a dilated block's flipped
-    weight goes red."""
-    reference = randomized(lambda: timm.create_model(name, output_stride=output_stride))
-    state = numpy_state(reference)
-    timm_features = timm.create_model(name, output_stride=output_stride, features_only=True).eval()
-    assert not timm_features.load_state_dict(reference.state_dict(), strict=False).missing_keys
-    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
-    model = create_model(name, output_stride=output_stride)
-    assert load_pretrained(model, state).ok
-    with torch.no_grad():
-        expected = reference(nchw(x)).numpy()
-        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw(x))]
-    assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
-    features = create_model(name, output_stride=output_stride, features_only=True)
-    assert load_pretrained(features, state).ok
-    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
-        assert_close_to_timm(cf.to_numpy(got), want, f"feature {i}")
-    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
-    assert max(timm_features.feature_info.reduction()) == output_stride
-    last = len(reference.blocks) - 1
-    key = max((k for k in state if k.startswith(f"blocks.{last}.") and state[k].ndim == 4), key=lambda k: state[k].size)
-    load_timm_weights(model, {key: -state[key]}, strict=False)
-    with pytest.raises(AssertionError):
-        assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
+    """timm's `output_stride`, as `model_checks.assert_output_stride_matches_timm` checks it."""
+    assert_output_stride_matches_timm(name, output_stride)
 
 # ----------------------------------------------------------------------------------------------------
 # The architecture strings

@@ -52,9 +52,7 @@ from luximm_keras.verification.models import (
     timm_state_dict,
 )
 from model_checks import (  # tests/models/model_checks.py
-    cf,
-    nchw,
-    numpy_state,
+    assert_output_stride_matches_timm,
     assert_pretrained_cfgs_are_timms,
     assert_close_to_timm,
     assert_matches_and_flip_fails,
@@ -241,35 +239,10 @@ OUTPUT_STRIDE_CASES = [("mobilenetv3_small_050", 8), ("tf_mobilenetv3_small_mini
 @slow_on_jax
 @pytest.mark.parametrize("name,output_stride", OUTPUT_STRIDE_CASES)
 def test_output_stride_dilates_the_last_stages_as_timm(name, output_stride):
-    """Every feature map and its reduction against timm's `features_only` model built with the same
-    `output_stride` (timm's MobileNetV3Features), on one set of random weights; the logits against
-    timm's model with those dilated blocks in place of its own (timm's MobileNetV3 classifier fixes
-    its builder at 32 and refuses `output_stride`); a dilated block's flipped weight goes red."""
-    with pytest.raises(TypeError):
-        timm.create_model(name, output_stride=output_stride)  # if timm's classifier ever takes it, compare to it
-    reference = randomized(lambda: timm.create_model(name))
-    state = numpy_state(reference)
-    timm_features = timm.create_model(name, output_stride=output_stride, features_only=True).eval()
-    assert not timm_features.load_state_dict(reference.state_dict(), strict=False).missing_keys
-    reference.blocks = timm_features.blocks
-    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
-    model = create_model(name, output_stride=output_stride)
-    assert load_pretrained(model, state).ok
-    with torch.no_grad():
-        expected = reference(nchw(x)).numpy()
-        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw(x))]
-    assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
-    features = create_model(name, output_stride=output_stride, features_only=True)
-    assert load_pretrained(features, state).ok
-    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
-        assert_close_to_timm(cf.to_numpy(got), want, f"feature {i}")
-    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
-    assert max(timm_features.feature_info.reduction()) == output_stride
-    last = len(reference.blocks) - 1
-    key = max((k for k in state if k.startswith(f"blocks.{last}.") and state[k].ndim == 4), key=lambda k: state[k].size)
-    load_timm_weights(model, {key: -state[key]}, strict=False)
-    with pytest.raises(AssertionError):
-        assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
+    """timm's `output_stride`, as `model_checks.assert_output_stride_matches_timm` checks it
+    (timm's MobileNet-V3 classifier refuses `output_stride`: its logits with the features model's
+    dilated blocks)."""
+    assert_output_stride_matches_timm(name, output_stride, timm_classifier_takes_output_stride=False)
 
 # ----------------------------------------------------------------------------------------------------
 # The architecture strings

@@ -7,7 +7,6 @@ layer names, and the builder's arguments. Their Keras conformance is in tests/la
 
 from __future__ import annotations
 
-import re
 import sys
 from functools import partial
 from pathlib import Path
@@ -26,14 +25,14 @@ from timm.models.nfnet import _nonlin_gamma, act_with_gamma, create_stem
 from luximm_keras.interop import load_timm_weights
 from luximm_keras.layers.activations import NONLIN_GAMMA, GammaAct
 from luximm_keras.layers.std_conv import ScaledStdConv2D
-from luximm_keras.models import create_model, list_models, load_pretrained, model_entry
+from luximm_keras.models import create_model, list_models, model_entry
 from luximm_keras.models.nfnet import ACTIVATIONS, NormFreeBlock, _stem
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf
 from model_checks import (
+    assert_output_stride_matches_timm,
     assert_block_close,
-    assert_close_to_timm,
     nchw,
     numpy_state,
     randomized,
@@ -173,28 +172,8 @@ def test_stems_match_timm_with_their_feature_tap(stem_type):
 
 @pytest.mark.parametrize("output_stride", [8, 16])
 def test_output_stride_dilates_the_last_stages_as_timm(output_stride):
-    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
-    `features_only` model built with the same `output_stride`, on one set of random weights."""
-    reference = randomized(lambda: timm.create_model(NAME, output_stride=output_stride)).eval()
-    state = numpy_state(reference)
-    timm_features = timm.create_model(NAME, output_stride=output_stride, features_only=True).eval()
-    # timm's FeatureListNet flattens the stem and stages (`stem_conv1`, `stages_1`): their keys, strictly.
-    full = reference.state_dict()
-    timm_features.load_state_dict({k: full[re.sub(r"^(stem|stages)_(\w+?)\.", r"\1.\2.", k)]
-                                   for k in timm_features.state_dict()})
-    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
-    model = create_model(NAME, output_stride=output_stride)
-    assert load_pretrained(model, state).ok
-    with torch.no_grad():
-        expected = reference(nchw(x)).numpy()
-        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw(x))]
-    assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
-    features = create_model(NAME, output_stride=output_stride, features_only=True)
-    assert load_pretrained(features, state).ok
-    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
-        assert_close_to_timm(cf.to_numpy(got), want, f"feature {i}")
-    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
-    assert max(timm_features.feature_info.reduction()) == output_stride
+    """timm's `output_stride`, as `model_checks.assert_output_stride_matches_timm` checks it."""
+    assert_output_stride_matches_timm(NAME, output_stride)
 
 
 def test_gamma_act_matches_timm():

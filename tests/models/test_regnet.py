@@ -35,6 +35,7 @@ from luximm_keras.models.regnet import (
 )
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits, timm_state_dict
 from model_checks import (  # tests/models/model_checks.py
+    assert_output_stride_matches_timm,
     assert_pretrained_cfgs_are_timms,
     assert_matches_and_flip_fails,
     assert_close_to_timm,
@@ -99,26 +100,8 @@ def test_blocks_match_timm(case):
 
 @pytest.mark.parametrize("name,output_stride", [("regnetx_002", 8), ("regnety_002", 16)])
 def test_output_stride_dilates_the_last_stages_as_timm(name, output_stride):
-    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
-    `features_only` model built with the same `output_stride`, on one set of random weights."""
-    reference = randomized(lambda: timm.create_model(name, output_stride=output_stride)).eval()
-    state = {k: v.detach().numpy().copy() for k, v in reference.state_dict().items()}
-    timm_features = timm.create_model(name, output_stride=output_stride, features_only=True).eval()
-    timm_features.load_state_dict(reference.state_dict(), strict=False)
-    assert set(timm_features.state_dict()) <= set(state)  # timm's FeatureListNet keeps the keys here
-    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
-    model = create_model(name, output_stride=output_stride)
-    assert load_pretrained(model, state).ok
-    with torch.no_grad():
-        expected = reference(torch.from_numpy(x).permute(0, 3, 1, 2)).numpy()
-        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(torch.from_numpy(x).permute(0, 3, 1, 2))]
-    assert_close_to_timm(keras.ops.convert_to_numpy(model(x)), expected, "logits")
-    features = create_model(name, output_stride=output_stride, features_only=True)
-    assert load_pretrained(features, state).ok
-    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
-        assert_close_to_timm(keras.ops.convert_to_numpy(got), want, f"feature {i}")
-    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
-    assert max(timm_features.feature_info.reduction()) == output_stride
+    """timm's `output_stride`, as `model_checks.assert_output_stride_matches_timm` checks it."""
+    assert_output_stride_matches_timm(name, output_stride)
 
 
 def test_regnetz_first_block_has_no_residual_as_timm():

@@ -29,15 +29,12 @@ from luximm_keras.layers.blur_pool import BlurPool2D
 from luximm_keras.layers.create_attn import create_attn, get_attn
 from luximm_keras.layers.eca import CecaModule, EcaModule, eca_kernel_size
 from luximm_keras.layers.squeeze_excite import SqueezeExcite
-from luximm_keras.models import create_model, list_models, load_pretrained, model_entry, timm_shapes
+from luximm_keras.models import create_model, list_models, model_entry, timm_shapes
 from luximm_keras.models.resnet import BasicBlock, Bottleneck, model_cfgs
 
 from model_checks import (  # tests/models/model_checks.py
-    assert_close_to_timm,
+    assert_output_stride_matches_timm,
     assert_matches_and_flip_fails,
-    cf,
-    nchw,
-    numpy_state,
     randomized,
     slow_on_jax,
 )
@@ -162,26 +159,8 @@ def test_blocks_match_timm(case):
 
 @pytest.mark.parametrize("name,output_stride", [("resnet10t", 8), ("resnet14t", 16)])
 def test_output_stride_dilates_the_last_stages_as_timm(name, output_stride):
-    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
-    `features_only` model built with the same `output_stride`, on one set of random weights."""
-    torch.manual_seed(0)
-    reference = randomized(lambda: timm.create_model(name, output_stride=output_stride)).eval()
-    state = numpy_state(reference)
-    timm_features = timm.create_model(name, output_stride=output_stride, features_only=True).eval()
-    timm_features.load_state_dict(reference.state_dict(), strict=False)
-    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
-    model = create_model(name, output_stride=output_stride)
-    assert load_pretrained(model, state).ok
-    with torch.no_grad():
-        expected = reference(nchw(x)).numpy()
-        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw(x))]
-    assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
-    features = create_model(name, output_stride=output_stride, features_only=True)
-    assert load_pretrained(features, state).ok
-    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
-        assert_close_to_timm(cf.to_numpy(got), want, f"feature {i}")
-    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
-    assert max(timm_features.feature_info.reduction()) == output_stride
+    """timm's `output_stride`, as `model_checks.assert_output_stride_matches_timm` checks it."""
+    assert_output_stride_matches_timm(name, output_stride)
 
 
 def test_block_rejects_what_timm_rejects():

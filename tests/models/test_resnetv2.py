@@ -19,7 +19,6 @@ seconds, and the first JAX build compiles an initializer per variable shape.
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -46,9 +45,9 @@ from luximm_keras.models.resnetv2 import PreActBasic, PreActBottleneck
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf  # noqa: E402  (the shared Keras conformance checks, tests/layers/conformance.py)
 from model_checks import (  # noqa: E402  (tests/models/model_checks.py)
+    assert_output_stride_matches_timm,
     LOGITS_ATOL,
     assert_block_close,
-    assert_close_to_timm,
     nchw,
     numpy_state,
     predict,
@@ -226,28 +225,8 @@ def test_evo_norm_matches_timm():
 
 @pytest.mark.parametrize("name,output_stride", [("resnetv2_18", 8), ("resnetv2_18d", 16)])
 def test_output_stride_dilates_the_last_stages_as_timm(name, output_stride):
-    """timm's `output_stride`: logits, every feature map and its reduction against timm's model and
-    `features_only` model built with the same `output_stride`, on one set of random weights."""
-    reference = randomized(lambda: timm.create_model(name, output_stride=output_stride)).eval()
-    state = numpy_state(reference)
-    timm_features = timm.create_model(name, output_stride=output_stride, features_only=True).eval()
-    # timm's FeatureListNet flattens the stem and stages (`stem_conv`, `stages_1`): their keys, strictly.
-    full = reference.state_dict()
-    timm_features.load_state_dict({k: full[re.sub(r"^(stem|stages)_(\w+?)\.", r"\1.\2.", k)]
-                                   for k in timm_features.state_dict()})
-    x = np.random.default_rng(5).standard_normal((1, 64, 72, 3)).astype("float32")
-    model = create_model(name, output_stride=output_stride)
-    assert load_pretrained(model, state).ok
-    with torch.no_grad():
-        expected = reference(nchw(x)).numpy()
-        expected_maps = [m.permute(0, 2, 3, 1).numpy() for m in timm_features(nchw(x))]
-    assert_close_to_timm(cf.to_numpy(model(x)), expected, "logits")
-    features = create_model(name, output_stride=output_stride, features_only=True)
-    assert load_pretrained(features, state).ok
-    for i, (got, want) in enumerate(zip(features(x), expected_maps, strict=True)):
-        assert_close_to_timm(cf.to_numpy(got), want, f"feature {i}")
-    assert [f["reduction"] for f in features.feature_info] == timm_features.feature_info.reduction()
-    assert max(timm_features.feature_info.reduction()) == output_stride
+    """timm's `output_stride`, as `model_checks.assert_output_stride_matches_timm` checks it."""
+    assert_output_stride_matches_timm(name, output_stride)
 
 
 @pytest.mark.parametrize("variant", ["resnetv2_18d", "resnetv2_50d_evos"])
