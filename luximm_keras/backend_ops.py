@@ -10,7 +10,9 @@ once, at trace time, so `keras.ops` is already the fastest form there. The torch
 op, and Keras' generic ops pay for extra intermediates and copies there. So, on torch only:
 
 - `linear` fuses the bias into the product (Keras' `Dense` writes a second activation tensor for
-  the bias add). On CPU in float32 it runs as a oneDNN 1x1 convolution (`_onednn_linear`).
+  the bias add). On CPU in float32 it may run as a oneDNN 1x1 convolution (`_onednn_linear`)
+  instead of `F.linear`'s BLAS: which one is faster depends on the CPU and the shape, so each
+  shape's route is timed once per process (`_prefers_onednn`).
 - `attention` hands strided q/k/v views straight to `F.scaled_dot_product_attention` (Keras' op
   makes each one contiguous first).
 - `conv2d` runs `F.conv2d` on a channels-last *view* of an NHWC input, with the bias fused (Keras'
@@ -151,7 +153,7 @@ def linear(inputs, kernel, bias=None):
     if _TORCH:
         kernel, bias = _value(kernel), None if bias is None else _value(bias)
         on_cpu = inputs.device.type == "cpu" and inputs.numel() > 0
-        if on_cpu and inputs.dtype == kernel.dtype == torch.float32:
+        if on_cpu and inputs.dtype == kernel.dtype == torch.float32 and _prefers_onednn(inputs, kernel, bias):
             return _onednn_linear(inputs, kernel, bias)
         return F.linear(inputs, kernel.T, bias)
     outputs = ops.matmul(inputs, kernel)
@@ -168,6 +170,45 @@ def _onednn_linear(inputs, kernel, bias):
     weight = kernel.T.reshape(out_features, in_features, 1, 1)
     outputs = F.conv2d(rows, weight, bias)
     return outputs.permute(0, 2, 3, 1).reshape(*leading, out_features)
+
+
+# (rows, in_features, out_features) -> whether `_onednn_linear` beat `F.linear` on this machine.
+# Rows beyond _PROBE_ROWS share one entry: the two kernels' ranking settles once the product is large.
+_LINEAR_ROUTES: dict[tuple[int, int, int], bool] = {}
+_PROBE_ROWS = 2048
+
+
+def _prefers_onednn(inputs, kernel, bias) -> bool:
+    """Whether this float32 CPU product runs faster as oneDNN's 1x1 convolution than as `F.linear`,
+    measured on its first call in the process (both routes on up to `_PROBE_ROWS` rows of the real
+    inputs, best of three each). MKL, behind `F.linear`, takes slow code paths on some CPUs, where
+    oneDNN is about twice as fast for a transformer's products; elsewhere, and for products of a few
+    rows (a classifier head), `F.linear` wins. The routes differ by float32 rounding only."""
+    if torch.compiler.is_compiling():  # never time inside a trace: the compiler chooses its own kernels
+        return False
+    rows = min(inputs.numel() // inputs.shape[-1], _PROBE_ROWS)
+    key = (rows, kernel.shape[0], kernel.shape[1])
+    if key not in _LINEAR_ROUTES:
+        _LINEAR_ROUTES[key] = _time_linear_routes(inputs, kernel, bias, rows)
+    return _LINEAR_ROUTES[key]
+
+
+def _time_linear_routes(inputs, kernel, bias, rows: int) -> bool:
+    import time
+
+    with torch.no_grad():
+        sample = inputs.detach().reshape(-1, inputs.shape[-1])[:rows]
+        kernel = kernel.detach()
+        bias = None if bias is None else bias.detach()
+        routes = (lambda: F.linear(sample, kernel.T, bias), lambda: _onednn_linear(sample, kernel, bias))
+        best = [float("inf"), float("inf")]
+        for round_ in range(4):  # the first round warms both up and is not counted
+            for i, route in enumerate(routes):
+                start = time.perf_counter()
+                route()
+                if round_:
+                    best[i] = min(best[i], time.perf_counter() - start)
+    return best[1] < best[0]
 
 
 def conv2d(inputs, kernel, bias=None, *, strides=(1, 1), padding=(0, 0), dilation_rate=(1, 1),

@@ -308,6 +308,19 @@ def test_linear_is_matmul_plus_bias(shape):
     np.testing.assert_allclose(_np(backend_ops.linear(_t(x), _t(kernel))), x @ kernel, **TOL)
 
 
+@pytest.mark.skipif(cf.BACKEND != "torch", reason="the linear routes are torch's")
+@pytest.mark.parametrize("onednn", [True, False], ids=["onednn-1x1-conv", "F.linear"])
+def test_linear_routes_are_both_matmul_plus_bias(onednn, monkeypatch):
+    """The measured choice between oneDNN's 1x1 convolution and `F.linear` is recorded per shape and
+    either route gives the product plus bias."""
+    x, kernel, bias = _normal(2, 5, 7), _normal(7, 3), _normal(3)
+    monkeypatch.setattr(backend_ops, "_LINEAR_ROUTES", {})
+    backend_ops.linear(_t(x), _t(kernel), _t(bias))
+    assert list(backend_ops._LINEAR_ROUTES) == [(10, 7, 3)]  # timed on its first call
+    backend_ops._LINEAR_ROUTES[(10, 7, 3)] = onednn
+    np.testing.assert_allclose(_np(backend_ops.linear(_t(x), _t(kernel), _t(bias))), x @ kernel + bias, **TOL)
+
+
 def _torch_conv(x, weight, bias, stride, padding, dilation=1, groups=1):
     """PyTorch's conv2d on NCHW numpy arrays, with timm's `pad_same` (TF SAME) for `"same"`."""
     xt, k = torch.from_numpy(x), weight.shape[2:]
