@@ -152,8 +152,9 @@ def linear(inputs, kernel, bias=None):
     """`inputs @ kernel + bias` over the last axis, `kernel` of shape `(in, out)`."""
     if _TORCH:
         kernel, bias = _value(kernel), None if bias is None else _value(bias)
-        on_cpu = inputs.device.type == "cpu" and inputs.numel() > 0
-        if on_cpu and inputs.dtype == kernel.dtype == torch.float32 and _prefers_onednn(inputs, kernel, bias):
+        rows = inputs.numel() // inputs.shape[-1] if inputs.shape[-1] else 0
+        on_cpu = inputs.device.type == "cpu" and isinstance(rows, int) and rows > 0  # SymInt: a dynamic trace
+        if on_cpu and inputs.dtype == kernel.dtype == torch.float32 and _prefers_onednn(rows, *kernel.shape):
             return _onednn_linear(inputs, kernel, bias)
         return F.linear(inputs, kernel.T, bias)
     outputs = ops.matmul(inputs, kernel)
@@ -178,30 +179,29 @@ _LINEAR_ROUTES: dict[tuple[int, int, int], bool] = {}
 _PROBE_ROWS = 2048
 
 
-def _prefers_onednn(inputs, kernel, bias) -> bool:
-    """Whether this float32 CPU product runs faster as oneDNN's 1x1 convolution than as `F.linear`,
-    measured on its first call in the process (both routes on up to `_PROBE_ROWS` rows of the real
-    inputs, best of three each). MKL, behind `F.linear`, takes slow code paths on some CPUs, where
-    oneDNN is about twice as fast for a transformer's products; elsewhere, and for products of a few
-    rows (a classifier head), `F.linear` wins. The routes differ by float32 rounding only."""
-    if torch.compiler.is_compiling():  # never time inside a trace: the compiler chooses its own kernels
-        return False
-    rows = min(inputs.numel() // inputs.shape[-1], _PROBE_ROWS)
-    key = (rows, kernel.shape[0], kernel.shape[1])
+def _prefers_onednn(rows: int, in_features: int, out_features: int) -> bool:
+    """Whether a float32 CPU product of this shape runs faster as oneDNN's 1x1 convolution than as
+    `F.linear`, measured once per process (both routes on random operands of the shape, up to
+    `_PROBE_ROWS` rows, best of three each). MKL, behind `F.linear`, takes slow code paths on some
+    CPUs, where oneDNN is about twice as fast for a transformer's products; elsewhere, and for
+    products of a few rows (a classifier head), `F.linear` wins. The routes differ by float32
+    rounding only. Under torch.compile the answer is a constant of the trace (timed at trace time)."""
+    key = (min(rows, _PROBE_ROWS), in_features, out_features)
     if key not in _LINEAR_ROUTES:
-        _LINEAR_ROUTES[key] = _time_linear_routes(inputs, kernel, bias, rows)
+        _LINEAR_ROUTES[key] = _time_linear_routes(*key)
     return _LINEAR_ROUTES[key]
 
 
-def _time_linear_routes(inputs, kernel, bias, rows: int) -> bool:
+def _time_linear_routes(rows: int, in_features: int, out_features: int) -> bool:
     import time
 
+    generator = torch.Generator().manual_seed(0)  # leaves the global random stream alone
+    sample = torch.randn(rows, in_features, generator=generator)
+    kernel = torch.randn(in_features, out_features, generator=generator)
+    bias = torch.randn(out_features, generator=generator)
+    routes = (lambda: F.linear(sample, kernel.T, bias), lambda: _onednn_linear(sample, kernel, bias))
+    best = [float("inf"), float("inf")]
     with torch.no_grad():
-        sample = inputs.detach().reshape(-1, inputs.shape[-1])[:rows]
-        kernel = kernel.detach()
-        bias = None if bias is None else bias.detach()
-        routes = (lambda: F.linear(sample, kernel.T, bias), lambda: _onednn_linear(sample, kernel, bias))
-        best = [float("inf"), float("inf")]
         for round_ in range(4):  # the first round warms both up and is not counted
             for i, route in enumerate(routes):
                 start = time.perf_counter()
@@ -209,6 +209,12 @@ def _time_linear_routes(inputs, kernel, bias, rows: int) -> bool:
                 if round_:
                     best[i] = min(best[i], time.perf_counter() - start)
     return best[1] < best[0]
+
+
+if _TORCH:
+    import torch._dynamo
+
+    _prefers_onednn = torch._dynamo.assume_constant_result(_prefers_onednn)
 
 
 def conv2d(inputs, kernel, bias=None, *, strides=(1, 1), padding=(0, 0), dilation_rate=(1, 1),
