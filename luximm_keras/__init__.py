@@ -13,11 +13,12 @@ from luximm_keras import _quiet  # noqa: E402  (the standard library only)
 
 _quiet.install_if_console_script()  # before Keras: TensorFlow's start-up notices off the console script's stderr
 
-from luximm_keras import data, initializers, interop, layers, models  # noqa: E402  (registers every class)
+from luximm_keras import convert, data, initializers, interop, layers, models  # noqa: E402  (registers every class)
 from luximm_keras.models import create_model, list_models, load_pretrained  # noqa: E402  (as timm's top level)
 
 __all__ = [
     "__version__",
+    "convert",
     "create_model",
     "data",
     "initializers",

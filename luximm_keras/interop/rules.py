@@ -89,8 +89,10 @@ def class_table(layer_class: type) -> dict[str, Rule]:
 
 
 def rule_table(layer: keras.layers.Layer) -> dict[str, Rule]:
-    """The table that maps `layer`'s variables (see `class_table`)."""
-    return class_table(type(layer))
+    """The table that maps `layer`'s variables (see `class_table`); a layer whose keys are its own
+    (a converted model's `TimmTensor`) holds resolved rules in its attribute `timm_rules`."""
+    own = getattr(layer, "timm_rules", None)
+    return own if own is not None else class_table(type(layer))
 
 
 def timm_segment(layer: keras.layers.Layer) -> str | None:

@@ -1,0 +1,88 @@
+"""The Keras layers a converted model holds besides Keras' own: timm's tensors that are not a
+module's standard parameters, and PyTorch's NCHW convolution."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from luximm_keras import backend_ops
+from luximm_keras._serializable import serializable
+from luximm_keras.interop import transforms
+
+
+@serializable
+class TimmTensor(keras.layers.Layer):
+    """One parameter or buffer of timm's module used as a tensor (a class token, a position
+    embedding, a layer-scale gamma, a relative-position table): its value, whatever the input.
+
+    Loads from and exports to timm's key `key` as stored (no layout change).
+    """
+
+    timm_pathless = True
+
+    def __init__(self, key: str, shape, trainable_value: bool = True, value_dtype: str = "float32", **kwargs):
+        super().__init__(**kwargs)
+        self.key = key
+        self.value_shape = tuple(int(d) for d in shape)
+        self.trainable_value = trainable_value
+        self.value_dtype = value_dtype
+        self.timm_rules = {"value": (key, transforms.identity)}
+
+    def build(self, input_shape=None):
+        self.value = self.add_weight(name="value", shape=self.value_shape, initializer="zeros",
+                                     trainable=self.trainable_value, dtype=self.value_dtype)
+
+    def call(self, inputs):
+        return keras.ops.convert_to_tensor(self.value)
+
+    def compute_output_spec(self, inputs):
+        return keras.KerasTensor(self.value_shape, dtype=self.value_dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "key": self.key, "shape": self.value_shape,
+                "trainable_value": self.trainable_value, "value_dtype": self.value_dtype}
+
+
+@serializable
+class TorchConv2d(keras.layers.Layer):
+    """PyTorch's `nn.Conv2d` on an NCHW map: symmetric zero padding in pixels, any stride, dilation
+    and groups. The kernel is kept in Keras' layout `(kh, kw, in / groups, out)`."""
+
+    timm_mapping = {"kernel": ("weight", "oihw_to_hwio"), "bias": ("bias", "identity")}
+
+    def __init__(self, filters: int, kernel_size, strides=(1, 1), padding=(0, 0), dilation_rate=(1, 1),
+                 groups: int = 1, use_bias: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.groups, self.use_bias = int(filters), int(groups), bool(use_bias)
+        self.kernel_size = tuple(int(k) for k in kernel_size)
+        self.strides = tuple(int(s) for s in strides)
+        self.padding = tuple(int(p) for p in padding)
+        self.dilation_rate = tuple(int(d) for d in dilation_rate)
+
+    def build(self, input_shape):
+        in_channels = int(input_shape[1])
+        self.kernel = self.add_weight(name="kernel", shape=(*self.kernel_size, in_channels // self.groups, self.filters),
+                                      initializer="he_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros") if self.use_bias else None
+
+    def call(self, inputs):
+        return backend_ops.conv2d(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+                                  dilation_rate=self.dilation_rate, data_format="channels_first")
+
+    def compute_output_shape(self, input_shape):
+        def size(n, k, s, p, d):
+            return None if n is None else (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+        spatial = [size(n, k, s, p, d) for n, k, s, p, d in
+                   zip(input_shape[2:], self.kernel_size, self.strides, self.padding, self.dilation_rate)]
+        return (input_shape[0], self.filters, *spatial)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "dilation_rate": self.dilation_rate,
+                "groups": self.groups, "use_bias": self.use_bias}
+
+
+def numpy_dtype(tensor) -> str:
+    return str(np.dtype(str(tensor.dtype).removeprefix("torch.")))

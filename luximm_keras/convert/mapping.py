@@ -1,0 +1,479 @@
+"""What each operation of a traced timm graph becomes in Keras: PyTorch modules (a Keras layer named
+after the module's path, so that the loader finds its parameters under timm's keys), functions and
+tensor methods (`keras.ops` on the model's symbolic tensors, kept in PyTorch's layout).
+
+`register_module`, `register_function` and `register_method` add or replace one mapping; a mapping
+takes the traced call's arguments (symbolic Keras tensors, Python values, `BatchMultiple` for
+shape arithmetic on the batch size) and returns what PyTorch's call returns.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+
+import keras
+from keras import ops
+
+from luximm_keras.convert.batch import BatchMultiple, resolve_shape
+from luximm_keras.convert.layers import TorchConv2d
+from luximm_keras.layers.batch_norm import BatchNorm2D
+from luximm_keras.layers.norm_act import BatchNormAct2D
+
+MODULES: dict[type, Callable] = {}  # module class -> (module, layer name) -> callable
+FUNCTIONS: dict[Callable, Callable] = {}  # function -> implementation on Keras tensors
+METHODS: dict[str, Callable] = {}  # tensor method name -> implementation, the tensor first
+
+
+def register_module(module_class: type):
+    """Decorator: `builder(module, name)` returns the callable (a Keras layer, usually named `name`)
+    that stands for one instance of `module_class` in the converted model."""
+    def register(builder):
+        MODULES[module_class] = builder
+        return builder
+    return register
+
+
+def register_function(function: Callable):
+    def register(implementation):
+        FUNCTIONS[function] = implementation
+        return implementation
+    return register
+
+
+def register_method(name: str):
+    def register(implementation):
+        METHODS[name] = implementation
+        return implementation
+    return register
+
+
+def is_tensor(value) -> bool:
+    return isinstance(value, keras.KerasTensor)
+
+
+# ------------------------------------------------------------------------------------------------
+# Shapes
+
+
+def shape_of(x) -> tuple:
+    """PyTorch's `x.shape`: the batch axis (unknown until called) as `BatchMultiple(1)`."""
+    return tuple(BatchMultiple(1, x) if d is None else int(d) for d in x.shape)
+
+
+def per_example(x) -> int:
+    return math.prod(int(d) for d in x.shape[1:]) if x.shape[0] is None else math.prod(x.shape)
+
+
+def _axis(dim: int, ndim: int) -> int:
+    return dim + ndim if dim < 0 else dim
+
+
+def reshape(x, *shape):
+    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    target = resolve_shape(shape, per_example(x))
+    if x.shape[0] is None and -1 not in target:
+        target = (-1, *target[1:])  # a fixed leading size equal to the batch: keep it free
+    return ops.reshape(x, target)
+
+
+def flatten(x, start_dim: int = 0, end_dim: int = -1):
+    start, end = _axis(start_dim, x.ndim), _axis(end_dim, x.ndim)
+    if start >= end:
+        return x
+    dims = list(shape_of(x))
+    merged = dims[start:end + 1]
+    product = 1
+    for d in merged:
+        product = d * product if isinstance(d, BatchMultiple) else product * d
+    return reshape(x, (*dims[:start], product, *dims[end + 1:]))
+
+
+def permute(x, *dims):
+    dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    return ops.transpose(x, [_axis(d, x.ndim) for d in dims])
+
+
+def transpose(x, dim0: int, dim1: int):
+    return ops.swapaxes(x, dim0, dim1)
+
+
+def size(x, dim=None):
+    shape = shape_of(x)
+    return shape if dim is None else shape[dim]
+
+
+for _name, _fn in {"reshape": reshape, "view": reshape, "flatten": flatten, "permute": permute,
+                   "transpose": transpose, "size": size}.items():
+    METHODS[_name] = _fn
+
+
+@register_method("dim")
+def _dim(x):
+    return x.ndim
+
+
+@register_method("contiguous")
+def _contiguous(x, *args, **kwargs):
+    return x
+
+
+@register_method("unsqueeze")
+def _unsqueeze(x, dim):
+    return ops.expand_dims(x, _axis(dim, x.ndim + 1))
+
+
+@register_method("squeeze")
+def _squeeze(x, dim=None):
+    return ops.squeeze(x, dim)
+
+
+@register_method("mean")
+def _mean(x, dim=None, keepdim=False, **kwargs):
+    return ops.mean(x, axis=dim if not isinstance(dim, list) else tuple(dim), keepdims=keepdim)
+
+
+@register_method("sum")
+def _sum(x, dim=None, keepdim=False, **kwargs):
+    return ops.sum(x, axis=dim if not isinstance(dim, list) else tuple(dim), keepdims=keepdim)
+
+
+@register_method("unbind")
+def _unbind(x, dim=0):
+    return tuple(ops.unstack(x, axis=dim))
+
+
+@register_method("chunk")
+def _chunk(x, chunks, dim=0):
+    return tuple(ops.split(x, chunks, axis=dim))
+
+
+@register_method("split")
+def _split(x, split_size, dim=0):
+    length = x.shape[dim]
+    if isinstance(split_size, int):
+        split_size = [split_size] * (length // split_size) + ([length % split_size] if length % split_size else [])
+    points, at = [], 0
+    for s in split_size[:-1]:
+        at += s
+        points.append(at)
+    return tuple(ops.split(x, points, axis=dim))
+
+
+@register_method("expand")
+def _expand(x, *sizes):
+    """PyTorch's `expand`: -1 keeps a size; the batch size (from the shape of another tensor) is
+    reached by adding zeros that carry it."""
+    sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    shape = (1,) * (len(sizes) - x.ndim) + shape_of(x)
+    target = [s if d == -1 else d for d, s in zip(sizes, shape)]
+    batch = [i for i, d in enumerate(target) if isinstance(d, BatchMultiple)]
+    if not batch:
+        return ops.broadcast_to(x, tuple(target))
+    (at,) = batch
+    source = target[at].source
+    if at != 0 or target[at].factor != 1 or source is None:
+        raise NotImplementedError(f"expand to {sizes}")
+    if isinstance(shape[0], BatchMultiple):  # x has the batch axis already: broadcast the others
+        return x + ops.zeros((1, *target[1:]), x.dtype)
+    zeros = ops.zeros_like(source[(slice(None),) + (0,) * (source.ndim - 1)])  # (batch,)
+    zeros = ops.reshape(zeros, (-1,) + (1,) * (len(target) - 1))
+    return ops.broadcast_to(x, (1, *target[1:])) + ops.cast(zeros, x.dtype)
+
+
+@register_method("softmax")
+def _softmax(x, dim=-1, **kwargs):
+    return ops.softmax(x, axis=dim)
+
+
+# ------------------------------------------------------------------------------------------------
+# Arithmetic (Python numbers in shape arithmetic, Keras tensors otherwise)
+
+
+def _binary(op_python, op_keras):
+    def apply(a, b, *args, **kwargs):
+        if is_tensor(a) or is_tensor(b):
+            return op_keras(a, b)
+        return op_python(a, b)
+    return apply
+
+
+for _op, _py, _k in [("add", operator.add, ops.add), ("sub", operator.sub, ops.subtract),
+                     ("mul", operator.mul, ops.multiply), ("truediv", operator.truediv, ops.divide),
+                     ("matmul", operator.matmul, ops.matmul), ("pow", operator.pow, ops.power),
+                     ("floordiv", operator.floordiv, ops.floor_divide)]:
+    FUNCTIONS[_py] = _binary(_py, _k)
+    METHODS[_op] = _binary(_py, _k)
+METHODS["div"] = METHODS["truediv"]
+FUNCTIONS[operator.neg] = lambda a: ops.negative(a) if is_tensor(a) else -a
+FUNCTIONS[operator.mod] = _binary(operator.mod, ops.mod)
+for _py, _k in [(operator.eq, ops.equal), (operator.ne, ops.not_equal), (operator.lt, ops.less),
+                (operator.le, ops.less_equal), (operator.gt, ops.greater), (operator.ge, ops.greater_equal)]:
+    FUNCTIONS[_py] = _binary(_py, _k)
+
+
+def _assert(condition, message=""):
+    """timm's shape checks, decided when the model is built for its input size."""
+    if not is_tensor(condition) and not condition:
+        raise ValueError(f"timm's check failed for this input size: {message}")
+
+
+@register_function(operator.getitem)
+def _getitem(x, index):
+    if not is_tensor(x):
+        return x[index]
+    index = index if isinstance(index, tuple) else (index,)
+    if any(i is None for i in index):  # PyTorch's new axes
+        axis, kept = 0, []
+        for i in index:
+            if i is None:
+                x = ops.expand_dims(x, axis)
+                kept.append(slice(None))
+                axis += 1
+            elif i is Ellipsis:
+                kept.append(i)
+                axis = x.ndim - (len(index) - 1 - index.index(Ellipsis))
+            else:
+                kept.append(i)
+                axis += 1 if not isinstance(i, int) else 0
+        index = tuple(kept)
+    return x[index]
+
+
+@register_function(getattr)
+def _getattr(x, name):
+    if is_tensor(x) and name == "shape":
+        return shape_of(x)
+    if is_tensor(x) and name == "ndim":
+        return x.ndim
+    return getattr(x, name)
+
+
+# ------------------------------------------------------------------------------------------------
+# Modules and the functions of torch that the graphs use: filled in `_register_torch` on first use,
+# since torch is imported only to convert.
+
+_REGISTERED = False
+_ACTIVATION_NAMES: dict[type, str] = {}  # PyTorch's activation modules -> Keras' activation names
+
+
+def _activation(name: str, **kwargs):
+    def build(module, layer_name):
+        return keras.layers.Activation(name, name=layer_name)
+    return build
+
+
+def _gelu(x, approximate="none"):
+    return ops.gelu(x, approximate=approximate == "tanh")
+
+
+def _layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    axes = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+    mean = ops.mean(x, axis=axes, keepdims=True)
+    centred = x - mean
+    variance = ops.mean(ops.square(centred), axis=axes, keepdims=True)
+    y = centred * ops.rsqrt(variance + eps)
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def _batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    if training:
+        raise NotImplementedError("F.batch_norm in training mode: convert the module in eval mode")
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    y = (x - ops.reshape(running_mean, shape)) * ops.reshape(ops.rsqrt(running_var + eps), shape)
+    if weight is not None:
+        y = y * ops.reshape(weight, shape)
+    if bias is not None:
+        y = y + ops.reshape(bias, shape)
+    return y
+
+
+def _linear(x, weight, bias=None):
+    y = ops.matmul(x, ops.transpose(weight))
+    return y if bias is None else y + bias
+
+
+def _sdpa(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False):
+    if is_causal or enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention with is_causal or enable_gqa")
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scores = ops.matmul(q * scale, ops.swapaxes(k, -1, -2))
+    if attn_mask is not None:
+        scores = scores + attn_mask
+    return ops.matmul(ops.softmax(scores, axis=-1), v)
+
+
+def _adaptive_avg_pool2d(x, output_size):
+    size = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if tuple(size) != (1, 1):
+        raise NotImplementedError(f"adaptive average pooling to {tuple(size)}")
+    return ops.mean(x, axis=(2, 3), keepdims=True)
+
+
+def _adaptive_max_pool2d(x, output_size, return_indices=False):
+    size = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if tuple(size) != (1, 1) or return_indices:
+        raise NotImplementedError(f"adaptive max pooling to {tuple(size)}")
+    return ops.max(x, axis=(2, 3), keepdims=True)
+
+
+def _pool2d(kind, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+            count_include_pad=True, divisor_override=None, return_indices=False):
+    """PyTorch's max/average pooling of an NCHW map: explicit padding, `ceil_mode`'s last partial
+    window, and which padded positions an average counts, as PyTorch's kernels do."""
+    pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)  # noqa: E731
+    kernel, stride, padding = pair(kernel_size), pair(stride if stride else kernel_size), pair(padding)
+    if divisor_override or return_indices or pair(dilation) != (1, 1):
+        raise NotImplementedError(f"{kind} pooling with divisor_override, indices or dilation")
+    extra = []
+    for n, k, s, p in zip(x.shape[2:], kernel, stride, padding):
+        out = -(-(n + 2 * p - k) // s) + 1 if ceil_mode else (n + 2 * p - k) // s + 1
+        if ceil_mode and (out - 1) * s >= n + p:
+            out -= 1  # PyTorch: the last window must start inside the input or its left padding
+        extra.append(max(0, (out - 1) * s + k - (n + 2 * p)))
+    pads = ((0, 0), (0, 0), (padding[0], padding[0] + extra[0]), (padding[1], padding[1] + extra[1]))
+    if kind == "max":
+        if any(padding) or any(extra):
+            x = ops.pad(x, pads, constant_values=float("-inf"))
+        return ops.max_pool(x, kernel, stride, padding="valid", data_format="channels_first")
+    pooled = ops.average_pool(ops.pad(x, pads), kernel, stride, padding="valid", data_format="channels_first")
+    if not (any(padding) or any(extra)):
+        return pooled
+    # The share of each window PyTorch counts: the input, and the explicit padding with
+    # count_include_pad, never the overhang of ceil_mode's last window.
+    counted = ops.ones((1, 1, *x.shape[2:]), dtype=x.dtype)
+    counted_pads = ((0, 0), (0, 0), (0, extra[0]), (0, extra[1]))
+    if count_include_pad:
+        counted = ops.pad(counted, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), constant_values=1.0)
+    else:
+        counted_pads = pads
+    share = ops.average_pool(ops.pad(counted, counted_pads), kernel, stride, padding="valid",
+                             data_format="channels_first")
+    return pooled / share
+
+
+def _pad(x, pad, mode="constant", value=None):
+    if mode != "constant":
+        raise NotImplementedError(f"F.pad mode {mode!r}")
+    pairs = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        pairs[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return ops.pad(x, pairs, constant_values=0.0 if value is None else value)
+
+
+def _group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
+    shape = shape_of(x)
+    grouped = reshape(x, (shape[0], num_groups, -1))
+    mean = ops.mean(grouped, axis=-1, keepdims=True)
+    centred = grouped - mean
+    y = reshape(centred * ops.rsqrt(ops.mean(ops.square(centred), axis=-1, keepdims=True) + eps), shape)
+    per_channel = (1, -1) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * ops.reshape(weight, per_channel)
+    if bias is not None:
+        y = y + ops.reshape(bias, per_channel)
+    return y
+
+
+def _cat(tensors, dim=0):
+    return ops.concatenate(list(tensors), axis=dim)
+
+
+def register_torch_mappings() -> None:
+    """PyTorch's modules and functions (imported here, only when a model is converted)."""
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    import torch
+    import torch.nn.functional as F
+    from timm.layers.norm_act import BatchNormAct2d
+    from torch import nn
+
+    @register_module(nn.Conv2d)
+    def _conv(m, name):
+        if m.padding_mode != "zeros" or isinstance(m.padding, str):
+            raise NotImplementedError(f"Conv2d padding {m.padding!r} / mode {m.padding_mode!r}")
+        return TorchConv2d(m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation, m.groups,
+                           m.bias is not None, name=name)
+
+    @register_module(nn.Linear)
+    def _dense(m, name):
+        return keras.layers.Dense(m.out_features, use_bias=m.bias is not None, name=name)
+
+    @register_module(nn.BatchNorm2d)
+    def _bn(m, name):
+        return BatchNorm2D(epsilon=m.eps, momentum=1 - (m.momentum or 0.1), data_format="channels_first",
+                           center=m.affine, scale=m.affine, name=name)
+
+    @register_module(nn.BatchNorm1d)
+    def _bn1d(m, name):
+        return keras.layers.BatchNormalization(axis=1, epsilon=m.eps, momentum=1 - (m.momentum or 0.1),
+                                               center=m.affine, scale=m.affine, name=name)
+
+    @register_module(BatchNormAct2d)
+    def _bn_act(m, name):
+        if not isinstance(m.drop, nn.Identity) and not isinstance(m.drop, nn.Dropout):
+            raise NotImplementedError(f"BatchNormAct2d with drop {type(m.drop).__name__}")
+        activation = _ACTIVATION_NAMES.get(type(m.act), "missing") if not isinstance(m.act, nn.Identity) else None
+        if activation == "missing":
+            raise NotImplementedError(f"BatchNormAct2d with activation {type(m.act).__name__}")
+        return BatchNormAct2D(epsilon=m.eps, momentum=1 - (m.momentum or 0.1), activation=activation,
+                              data_format="channels_first", center=m.affine, scale=m.affine, name=name)
+
+    @register_module(nn.LayerNorm)
+    def _ln(m, name):
+        if len(m.normalized_shape) != 1:
+            raise NotImplementedError("LayerNorm over more than one axis")
+        return keras.layers.LayerNormalization(axis=-1, epsilon=m.eps, center=m.bias is not None,
+                                               scale=m.elementwise_affine, name=name)
+
+    @register_module(nn.GroupNorm)
+    def _gn(m, name):
+        return keras.layers.GroupNormalization(m.num_groups, axis=1, epsilon=m.eps, center=m.affine,
+                                               scale=m.affine, name=name)
+
+    _ACTIVATION_NAMES.update({nn.ReLU: "relu", nn.SiLU: "silu", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh",
+                              nn.Hardswish: "hard_swish", nn.Hardsigmoid: "hard_sigmoid", nn.ReLU6: "relu6",
+                              nn.Mish: "mish", nn.ELU: "elu"})
+    for cls, act in _ACTIVATION_NAMES.items():
+        MODULES[cls] = _activation(act)
+    MODULES[nn.GELU] = lambda m, name: (lambda x: _gelu(x, m.approximate))
+    MODULES[nn.Identity] = lambda m, name: (lambda x, *a, **k: x)
+    MODULES[nn.Dropout] = lambda m, name: keras.layers.Dropout(m.p, name=name) if m.p else (lambda x: x)
+    MODULES[nn.Softmax] = lambda m, name: (lambda x: ops.softmax(x, axis=m.dim))
+    MODULES[nn.Flatten] = lambda m, name: (lambda x: flatten(x, m.start_dim, m.end_dim))
+    MODULES[nn.AdaptiveAvgPool2d] = lambda m, name: (lambda x: _adaptive_avg_pool2d(x, m.output_size))
+    MODULES[nn.AdaptiveMaxPool2d] = lambda m, name: (lambda x: _adaptive_max_pool2d(x, m.output_size))
+    MODULES[nn.MaxPool2d] = lambda m, name: (lambda x: _pool2d(
+        "max", x, m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode, return_indices=m.return_indices))
+    MODULES[nn.AvgPool2d] = lambda m, name: (lambda x: _pool2d(
+        "avg", x, m.kernel_size, m.stride, m.padding, 1, m.ceil_mode, m.count_include_pad, m.divisor_override))
+
+    FUNCTIONS.update({
+        torch.reshape: reshape, torch.flatten: flatten, torch.permute: permute, torch.transpose: transpose,
+        torch._assert: _assert, torch.split: _split, F.group_norm: _group_norm,
+        torch.cat: _cat, torch.concat: _cat, torch.matmul: FUNCTIONS[operator.matmul],
+        torch.add: FUNCTIONS[operator.add], torch.mul: FUNCTIONS[operator.mul],
+        torch.sigmoid: ops.sigmoid, torch.tanh: ops.tanh, torch.exp: ops.exp, torch.sqrt: ops.sqrt,
+        torch.stack: lambda tensors, dim=0: ops.stack(list(tensors), axis=dim),
+        torch.softmax: lambda x, dim, **k: ops.softmax(x, axis=dim),
+        F.gelu: _gelu, F.relu: lambda x, inplace=False: ops.relu(x), F.silu: lambda x, inplace=False: ops.silu(x),
+        F.sigmoid: ops.sigmoid, F.hardswish: lambda x, inplace=False: ops.hard_swish(x),
+        F.hardsigmoid: lambda x, inplace=False: ops.hard_sigmoid(x),
+        F.softmax: lambda x, dim=-1, **k: ops.softmax(x, axis=dim),
+        F.layer_norm: _layer_norm, F.batch_norm: _batch_norm, F.linear: _linear,
+        F.scaled_dot_product_attention: _sdpa, F.adaptive_avg_pool2d: _adaptive_avg_pool2d,
+        F.adaptive_max_pool2d: _adaptive_max_pool2d, F.pad: _pad,
+        F.avg_pool2d: lambda x, *a, **k: _pool2d("avg", x, *a, **k),
+        F.max_pool2d: lambda x, *a, **k: _pool2d("max", x, *a, **k),
+        F.dropout: lambda x, p=0.5, training=False, inplace=False: x,
+        F.normalize: lambda x, p=2.0, dim=1, eps=1e-12: x / ops.maximum(ops.norm(x, ord=p, axis=dim, keepdims=True), eps),
+    })
+    METHODS.update({"sigmoid": ops.sigmoid, "exp": ops.exp, "float": lambda x: x,
+                    "type_as": lambda x, other: ops.cast(x, other.dtype), "clone": lambda x, **k: x})
+    _REGISTERED = True

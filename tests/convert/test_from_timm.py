@@ -1,0 +1,113 @@
+"""`luximm_keras.convert.from_timm`: timm models converted automatically give timm's logits on every
+backend, load and export timm's weights, save and run without torch, and name what they cannot map."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import timm
+import torch
+
+import keras
+
+from luximm_keras.convert import UnsupportedOperations, from_timm, register_function
+from luximm_keras.interop import export_timm_weights, load_timm_weights
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
+from model_checks import BACKEND, assert_close_to_timm, nchw, numpy_state, predict, randomized  # noqa: E402
+
+# One of each kind, at a small input size: a CNN (ResNet-10-T: avg-down's ceil-mode pooling), a ViT
+# (class token expanded over the batch, fused attention), a MetaFormer (PoolFormer-V2: pooling token
+# mixer, GroupNorm as a function), a gated conv MLP (MambaOut: torch.split, LayerNorm over NHWC).
+CASES = {
+    "resnet10t": {},
+    "vit_tiny_patch16_224": dict(img_size=64),
+    "poolformerv2_s12": {},
+    "mambaout_femto": {},
+}
+SIZE = 64
+
+
+def _converted(name):
+    reference = randomized(lambda: timm.create_model(name, **CASES[name]))
+    return reference, from_timm(reference, img_size=(SIZE, SIZE))
+
+
+def _images(batch=2):
+    return np.random.default_rng(1).standard_normal((batch, SIZE, SIZE, 3)).astype("float32")
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_converted_model_gives_timms_logits_and_goes_red_on_a_flipped_weight(name):
+    reference, model = _converted(name)
+    x = _images()
+    with torch.no_grad():
+        expected = reference(nchw(x)).numpy()
+    assert_close_to_timm(predict(model, x), expected, name)
+    state = numpy_state(reference)
+    key = max((k for k in state if state[k].ndim >= 2), key=lambda k: state[k].size)
+    load_timm_weights(model, {key: -state[key]}, strict=False)
+    with pytest.raises(AssertionError):
+        assert_close_to_timm(predict(model, x), expected, name)
+
+
+def test_converted_weights_export_back_through_timms_strict_load():
+    reference, model = _converted("resnet10t")
+    exported = export_timm_weights(model)
+    fresh = timm.create_model("resnet10t")
+    fresh.load_state_dict({k: torch.from_numpy(v) for k, v in exported.items()}, strict=True)
+    for key, value in numpy_state(reference).items():
+        if not key.endswith("num_batches_tracked"):
+            np.testing.assert_array_equal(exported[key], value, err_msg=key)
+
+
+FRESH_PROCESS = """
+import sys
+import numpy as np
+sys.modules["torch"] = None  # a converted model must not need torch
+import luximm_keras
+import keras
+model = keras.saving.load_model(sys.argv[1])
+np.save(sys.argv[1] + ".npy", keras.ops.convert_to_numpy(model(np.load(sys.argv[2]))))
+"""
+
+
+@pytest.mark.skipif(BACKEND == "torch", reason="Keras' torch backend is torch: the fresh process runs on jax")
+def test_converted_model_saves_and_runs_in_a_process_without_torch(tmp_path):
+    reference, model = _converted("vit_tiny_patch16_224")
+    x = _images()
+    path = str(tmp_path / "vit.keras")
+    model.save(path)
+    np.save(tmp_path / "x.npy", x)
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    run = subprocess.run([sys.executable, "-c", FRESH_PROCESS, path, str(tmp_path / "x.npy")],
+                         capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    with torch.no_grad():
+        expected = reference(nchw(x)).numpy()
+    assert_close_to_timm(np.load(path + ".npy"), expected, "reloaded without torch")
+
+
+class _Cumulative(torch.nn.Module):
+    def forward(self, x):
+        return torch.cumsum(x, dim=1).flatten(1)
+
+
+def test_unsupported_operations_are_all_named_and_a_registered_mapping_converts(monkeypatch):
+    from luximm_keras.convert import mapping
+
+    with pytest.raises(UnsupportedOperations) as error:
+        from_timm(_Cumulative(), img_size=(4, 4), name="cumulative")
+    assert [(kind, target) for kind, target, *_ in error.value.operations] == [("function", "torch.cumsum")]
+    assert "torch.cumsum" in str(error.value)
+    monkeypatch.setattr(mapping, "FUNCTIONS", dict(mapping.FUNCTIONS))
+    register_function(torch.cumsum)(lambda x, dim: keras.ops.cumsum(x, axis=dim))
+    model = from_timm(_Cumulative(), img_size=(4, 4), name="cumulative")
+    x = np.random.default_rng(0).standard_normal((2, 4, 4, 3)).astype("float32")
+    expected = _Cumulative()(nchw(x)).numpy()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), expected, rtol=1e-5, atol=1e-5)
