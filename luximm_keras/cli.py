@@ -2,7 +2,8 @@
 against timm, list the models, and classify images.
 
 `luximm-keras convert CHECKPOINT --model NAME[.TAG] -o model.keras`: a timm checkpoint as a `.keras`
-file (`--num-classes N` for a new head, as timm's pretrained loading gives one).
+file (`--num-classes N` for a new head, as timm's pretrained loading gives one); through the
+hand-built family where one exists, else (or with `--auto`) timm's module converted automatically.
 `luximm-keras verify [--backends ...] [--model NAME]`: for each backend, in its own process, build
 every block (or one whole model) beside timm's, load timm's weights, and print the largest error and
 the time per call of both.
@@ -59,6 +60,13 @@ def _check_model_name(name: str) -> str | None:
     except ValueError as error:
         return str(error)
     return None
+
+
+def _timm_knows(name: str) -> bool:
+    """Whether timm registers the architecture of `name` (asked in a process that imports timm first)."""
+    run = subprocess.run([sys.executable, "-c", "import sys, timm; sys.exit(0 if timm.is_model(sys.argv[1]) else 1)",
+                          name.split(".")[0]], capture_output=True, check=False)
+    return run.returncode == 0
 
 
 class _Progress:
@@ -206,12 +214,31 @@ def _model_from_checkpoint(model_name: str, checkpoint: str, num_classes=None, p
     return model, load_pretrained(model, state, progress=progress)
 
 
-def convert(checkpoint: str, model_name: str, output: str, num_classes, in_chans, img_size) -> int:
+def _convert_automatically(checkpoint: str, model_name: str, output: str, num_classes, in_chans, img_size) -> int:
+    """`luximm_keras.convert.from_timm` on timm's module, in a process that imports timm first."""
+    if importlib.util.find_spec("timm") is None:
+        raise ValueError(f"{model_name}: no hand-built family, and the automatic conversion needs timm "
+                         "(pip install 'luximm-keras[test]')")
+    if not os.path.exists(checkpoint):
+        raise FileNotFoundError(f"no such checkpoint: {checkpoint}")
+    args = [str(v) if v is not None else "-" for v in (num_classes, in_chans, img_size)]
+    run = subprocess.run([sys.executable, "-c", "import torch, timm, runpy; "
+                          "runpy.run_module('luximm_keras.convert._command', run_name='__main__')",
+                          checkpoint, model_name, output, *args], check=False)
+    return run.returncode
+
+
+def convert(checkpoint: str, model_name: str, output: str, num_classes, in_chans, img_size, auto: bool = False) -> int:
     import keras
 
     if not output.endswith(".keras"):
         raise SystemExit(f"luximm-keras convert: the output file must end in .keras, got {output!r}")
+    if auto:
+        return _convert_automatically(checkpoint, model_name, output, num_classes, in_chans, img_size)
     if (message := _check_model_name(model_name)) is not None:
+        if importlib.util.find_spec("timm") is not None and _timm_knows(model_name):
+            print(f"{model_name}: no hand-built family here; converting timm's module automatically")
+            return _convert_automatically(checkpoint, model_name, output, num_classes, in_chans, img_size)
         raise ValueError(message)
     bar = {}
 
@@ -351,6 +378,10 @@ def _parser() -> argparse.ArgumentParser:
     convert_parser.add_argument("--in-chans", type=int, default=None, metavar="C", help="input channels (default: 3)")
     convert_parser.add_argument("--img-size", type=int, default=None, metavar="PIXELS",
                                 help="input size (default: the model's)")
+    convert_parser.add_argument("--auto", action="store_true",
+                                help="convert timm's module automatically (luximm_keras.convert.from_timm) even "
+                                     "where a hand-built family exists; without it, the automatic path is taken "
+                                     "only for names no family registers (needs timm)")
 
     verify_parser = command(
         "verify", "compare every block (or one model) with timm, on each backend",
@@ -419,7 +450,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 0
     if args.command == "convert":
         try:
-            return convert(args.checkpoint, args.model, args.output, args.num_classes, args.in_chans, args.img_size)
+            return convert(args.checkpoint, args.model, args.output, args.num_classes, args.in_chans, args.img_size,
+                           auto=args.auto)
         except (ValueError, FileNotFoundError) as error:
             print(f"luximm-keras convert: {error}", file=sys.stderr)
             return 1

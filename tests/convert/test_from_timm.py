@@ -77,7 +77,8 @@ np.save(sys.argv[1] + ".npy", keras.ops.convert_to_numpy(model(np.load(sys.argv[
 """
 
 
-@pytest.mark.skipif(BACKEND == "torch", reason="Keras' torch backend is torch: the fresh process runs on jax")
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="once: saved on tensorflow, reloaded on jax (Keras' torch "
+                                                    "backend is torch itself)")
 def test_converted_model_saves_and_runs_in_a_process_without_torch(tmp_path):
     reference, model = _converted("vit_tiny_patch16_224")
     x = _images()
@@ -111,3 +112,24 @@ def test_unsupported_operations_are_all_named_and_a_registered_mapping_converts(
     x = np.random.default_rng(0).standard_normal((2, 4, 4, 3)).astype("float32")
     expected = _Cumulative()(nchw(x)).numpy()
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="once, where import order matters: TensorFlow before "
+                                                    "torchvision crashes, so the command converts in a timm-first process")
+def test_convert_command_falls_back_to_the_automatic_path(tmp_path, capsys):
+    import safetensors.torch
+
+    from luximm_keras.cli import main
+
+    reference = randomized(lambda: timm.create_model("poolformerv2_s12"))
+    checkpoint = str(tmp_path / "poolformer.safetensors")
+    safetensors.torch.save_file(reference.state_dict(), checkpoint)
+    out = str(tmp_path / "poolformer.keras")
+    assert main(["convert", checkpoint, "--model", "poolformerv2_s12", "-o", out]) == 0
+    assert "automatically" in capsys.readouterr().out
+    model = keras.saving.load_model(out)
+    assert model.input_shape == (None, 224, 224, 3)
+    x = np.random.default_rng(2).standard_normal((1, 224, 224, 3)).astype("float32")
+    with torch.no_grad():
+        expected = reference(nchw(x)).numpy()
+    assert_close_to_timm(keras.ops.convert_to_numpy(model(x)), expected, "converted by the command")
