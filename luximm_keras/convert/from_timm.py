@@ -16,7 +16,7 @@ from keras import ops
 
 from luximm_keras.convert import mapping
 from luximm_keras.convert.fx_trace import trace
-from luximm_keras.convert.layers import TimmTensor, numpy_dtype
+from luximm_keras.convert.layers import TimmTensor, TorchConstant, numpy_dtype
 from luximm_keras.initializers import deferred_initialization, host_initialization
 from luximm_keras.interop.rules import LAYER_PATH_SEPARATOR
 
@@ -109,18 +109,25 @@ def from_timm(model, *, img_size=None, name: str | None = None) -> keras.Model:
     # Every variable is about to take timm's value: built as zeros, nothing drawn (as create_model's
     # pretrained builds).
     with host_initialization(), deferred_initialization():
-        keras_model = _build(graph_module, arch, (height, width, in_chans))
+        keras_model = _build(graph_module, arch, (height, width, in_chans), set(model.state_dict()))
     from luximm_keras.interop import load_timm_weights
 
-    state = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
+    # A module reached by two paths (CoaT's shared convolutional position encodings) is one Keras
+    # layer under its first path, as PyTorch's named_parameters() names it once.
+    state, seen = {}, set()
+    for key, tensor in model.state_dict(keep_vars=True).items():
+        if id(tensor) not in seen:
+            seen.add(id(tensor))
+            state[key] = tensor.detach().cpu().numpy()
     report = load_timm_weights(keras_model, state)
     if not report.ok:
         raise ValueError(f"{arch}: the converted model does not take timm's weights: {report}")
     return keras_model
 
 
-def _build(graph_module, arch: str, input_shape) -> keras.Model:
-    """The functional model of `graph_module`'s nodes, each through its mapping."""
+def _build(graph_module, arch: str, input_shape, checkpoint_keys: set[str]) -> keras.Model:
+    """The functional model of `graph_module`'s nodes, each through its mapping; the tensors of
+    `checkpoint_keys` become variables, other tensors constants."""
     import torch.fx
 
     modules = dict(graph_module.named_modules())
@@ -140,9 +147,13 @@ def _build(graph_module, arch: str, input_shape) -> keras.Model:
         elif node.op == "get_attr":
             tensor = _attr(graph_module, node.target)
             if node.target not in layers:
-                layers[node.target] = TimmTensor(node.target, tuple(tensor.shape),
-                                                 trainable_value=isinstance(tensor, torch.nn.Parameter),
-                                                 value_dtype=numpy_dtype(tensor), name=_layer_name(node.target))
+                if node.target in checkpoint_keys:
+                    layers[node.target] = TimmTensor(node.target, tuple(tensor.shape),
+                                                     trainable_value=isinstance(tensor, torch.nn.Parameter),
+                                                     value_dtype=numpy_dtype(tensor), name=_layer_name(node.target))
+                else:  # a non-persistent buffer or a constant of the trace: part of the model's config
+                    layers[node.target] = TorchConstant(tensor.detach().cpu().numpy(), numpy_dtype(tensor),
+                                                        name=_layer_name(node.target))
             env[node] = layers[node.target](images)
         elif node.op == "call_module":
             if node.target not in layers:

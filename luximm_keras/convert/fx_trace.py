@@ -8,13 +8,15 @@ from __future__ import annotations
 
 
 def trace(module):
-    """`torch.fx.GraphModule` of `module`: PyTorch's own layers and the modules timm registers as
-    leaves stay whole (one `call_module` node each), timm's registered functions one `call_function`
-    node each, everything else traced through to functions and tensor methods."""
+    """`torch.fx.GraphModule` of `module`: PyTorch's own layers stay whole (one `call_module` node
+    each), timm's registered functions one `call_function` node each, everything else traced
+    through to functions and tensor methods. timm's leaf modules are traced through too where one
+    traces on its own (timm keeps some whole for its feature extraction only, as `ConvMlp`); the
+    others stay whole, for a mapping of their own."""
     import torch.fx
     from timm.layers import _fx
 
-    leaves = tuple(_fx._leaf_modules)
+    leaves = tuple(cls for cls in _fx._leaf_modules if not _traces_alone(module, cls))
 
     class TimmTracer(torch.fx.Tracer):
         def is_leaf_module(self, m, qualified_name):
@@ -23,3 +25,19 @@ def trace(module):
     tracer = TimmTracer(autowrap_functions=tuple(_fx._autowrap_functions))
     graph = tracer.trace(module)
     return torch.fx.GraphModule(tracer.root, graph, type(module).__name__)
+
+
+def _traces_alone(model, leaf_class) -> bool:
+    """Whether every instance of `leaf_class` in `model` traces with PyTorch's default tracer."""
+    import torch.fx
+    from timm.layers import _fx
+
+    instances = [m for m in model.modules() if type(m) is leaf_class]
+    if not instances:
+        return True
+    for instance in instances:
+        try:
+            torch.fx.Tracer(autowrap_functions=tuple(_fx._autowrap_functions)).trace(instance)
+        except Exception:  # noqa: BLE001 (any failure: timm's reason to keep it whole holds)
+            return False
+    return True

@@ -45,6 +45,26 @@ class TimmTensor(keras.layers.Layer):
 
 
 @serializable
+class TorchConstant(keras.layers.Layer):
+    """A tensor of timm's module that no checkpoint holds (a non-persistent buffer, a constant the
+    trace made): its value is part of the layer's config, whatever the input."""
+
+    def __init__(self, value, value_dtype: str = "float32", **kwargs):
+        super().__init__(**kwargs)
+        self.value_dtype = value_dtype
+        self.value = np.asarray(value, dtype=value_dtype)
+
+    def call(self, inputs):
+        return keras.ops.convert_to_tensor(self.value, dtype=self.value_dtype)
+
+    def compute_output_spec(self, inputs):
+        return keras.KerasTensor(self.value.shape, dtype=self.value_dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "value": self.value.tolist(), "value_dtype": self.value_dtype}
+
+
+@serializable
 class TorchConv2d(keras.layers.Layer):
     """PyTorch's `nn.Conv2d` on an NCHW map: symmetric zero padding in pixels, any stride, dilation
     and groups. The kernel is kept in Keras' layout `(kh, kw, in / groups, out)`."""
@@ -77,6 +97,42 @@ class TorchConv2d(keras.layers.Layer):
         spatial = [size(n, k, s, p, d) for n, k, s, p, d in
                    zip(input_shape[2:], self.kernel_size, self.strides, self.padding, self.dilation_rate)]
         return (input_shape[0], self.filters, *spatial)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "dilation_rate": self.dilation_rate,
+                "groups": self.groups, "use_bias": self.use_bias}
+
+
+@serializable
+class TorchConv1d(keras.layers.Layer):
+    """PyTorch's `nn.Conv1d` on an NCL sequence (symmetric zero padding, stride, dilation, groups), run
+    as the 2D convolution of an `(N, C, 1, L)` map; the kernel in Keras' conv1d layout `(k, in / groups, out)`."""
+
+    timm_mapping = {"kernel": ("weight", "oik_to_kio"), "bias": ("bias", "identity")}
+
+    def __init__(self, filters: int, kernel_size: int, strides: int = 1, padding: int = 0, dilation_rate: int = 1,
+                 groups: int = 1, use_bias: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size, self.strides = int(filters), int(kernel_size), int(strides)
+        self.padding, self.dilation_rate, self.groups, self.use_bias = int(padding), int(dilation_rate), int(groups), bool(use_bias)
+
+    def build(self, input_shape):
+        in_channels = int(input_shape[1])
+        self.kernel = self.add_weight(name="kernel", shape=(self.kernel_size, in_channels // self.groups, self.filters),
+                                      initializer="he_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros") if self.use_bias else None
+
+    def call(self, inputs):
+        outputs = backend_ops.conv2d(keras.ops.expand_dims(inputs, 2), keras.ops.expand_dims(self.kernel, 0), self.bias,
+                                     strides=(1, self.strides), padding=(0, self.padding),
+                                     dilation_rate=(1, self.dilation_rate), data_format="channels_first")
+        return keras.ops.squeeze(outputs, 2)
+
+    def compute_output_shape(self, input_shape):
+        n = input_shape[2]
+        length = None if n is None else (n + 2 * self.padding - self.dilation_rate * (self.kernel_size - 1) - 1) // self.strides + 1
+        return (input_shape[0], self.filters, length)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

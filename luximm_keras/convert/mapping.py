@@ -14,10 +14,11 @@ import operator
 from collections.abc import Callable
 
 import keras
+import numpy as np
 from keras import ops
 
 from luximm_keras.convert.batch import BatchMultiple, resolve_shape
-from luximm_keras.convert.layers import TorchConv2d
+from luximm_keras.convert.layers import TorchConv1d, TorchConv2d
 from luximm_keras.layers.batch_norm import BatchNorm2D
 from luximm_keras.layers.norm_act import BatchNormAct2D
 
@@ -219,11 +220,21 @@ def _assert(condition, message=""):
         raise ValueError(f"timm's check failed for this input size: {message}")
 
 
+def _is_gather_index(i) -> bool:
+    return is_tensor(i) or (isinstance(i, (list, tuple)) and all(isinstance(j, int) for j in i))
+
+
 @register_function(operator.getitem)
 def _getitem(x, index):
     if not is_tensor(x):
         return x[index]
     index = index if isinstance(index, tuple) else (index,)
+    gathers = [axis for axis, i in enumerate(index) if _is_gather_index(i)]
+    if gathers:  # PyTorch's indexing with an index tensor or list on one axis, whole slices elsewhere
+        (axis,) = gathers
+        if Ellipsis in index or any(i != slice(None) for a, i in enumerate(index) if a != axis):
+            raise NotImplementedError(f"indexing with {index}")
+        return ops.take(x, index[axis], axis=axis)
     if any(i is None for i in index):  # PyTorch's new axes
         axis, kept = 0, []
         for i in index:
@@ -247,6 +258,10 @@ def _getattr(x, name):
         return shape_of(x)
     if is_tensor(x) and name == "ndim":
         return x.ndim
+    if is_tensor(x) and name == "device":
+        return None  # one device: where Keras runs the model
+    if is_tensor(x) and name == "dtype":
+        return x.dtype
     return getattr(x, name)
 
 
@@ -357,6 +372,35 @@ def _pool2d(kind, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=
     return pooled / share
 
 
+def _same_pads(x, kernel, stride, dilation):
+    """TensorFlow's SAME padding of an NCHW map's two spatial axes (timm's `pad_same`), as F.pad pairs."""
+    pads = []
+    for n, k, s, d in zip(x.shape[2:], kernel, stride, dilation):
+        total = max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
+        pads.append((total // 2, total - total // 2))
+    return ((0, 0), (0, 0), *pads)
+
+
+def _interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
+                 antialias=False):
+    spatial = x.shape[2:]
+    if size is None:
+        factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * len(spatial)
+        size = tuple(int(math.floor(n * f)) for n, f in zip(spatial, factors))
+    size = tuple(size) if isinstance(size, (tuple, list)) else (size,) * len(spatial)
+    if len(spatial) != 2 or antialias:
+        raise NotImplementedError("interpolate other than 2D without antialias")
+    if mode == "nearest":
+        # PyTorch's nearest: source index floor(i * in / out)
+        for axis, (n, m) in enumerate(zip(spatial, size)):
+            index = [int(math.floor(i * n / m)) for i in range(m)]
+            x = ops.take(x, index, axis=2 + axis)
+        return x
+    if mode == "bilinear" and not align_corners:
+        return ops.image.resize(x, size, interpolation="bilinear", antialias=False, data_format="channels_first")
+    raise NotImplementedError(f"interpolate mode {mode!r} align_corners={align_corners}")
+
+
 def _pad(x, pad, mode="constant", value=None):
     if mode != "constant":
         raise NotImplementedError(f"F.pad mode {mode!r}")
@@ -391,15 +435,50 @@ def register_torch_mappings() -> None:
         return
     import torch
     import torch.nn.functional as F
+    from timm.layers.conv2d_same import Conv2dSame
     from timm.layers.norm_act import BatchNormAct2d
+    from timm.layers.pool2d_same import MaxPool2dSame
     from torch import nn
 
     @register_module(nn.Conv2d)
     def _conv(m, name):
-        if m.padding_mode != "zeros" or isinstance(m.padding, str):
+        padding = m.padding
+        if padding == "same":  # PyTorch's stride-1 "same": the odd pixel after, as TensorFlow's SAME
+            conv = TorchConv2d(m.out_channels, m.kernel_size, m.stride, (0, 0), m.dilation, m.groups,
+                               m.bias is not None, name=name)
+            return lambda x: conv(ops.pad(x, _same_pads(x, m.kernel_size, m.stride, m.dilation)))
+        if m.padding_mode != "zeros" or isinstance(padding, str):
             raise NotImplementedError(f"Conv2d padding {m.padding!r} / mode {m.padding_mode!r}")
-        return TorchConv2d(m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation, m.groups,
+        return TorchConv2d(m.out_channels, m.kernel_size, m.stride, padding, m.dilation, m.groups,
                            m.bias is not None, name=name)
+
+    @register_module(nn.Conv1d)
+    def _conv1d(m, name):
+        if m.padding_mode != "zeros" or isinstance(m.padding, str):
+            raise NotImplementedError(f"Conv1d padding {m.padding!r} / mode {m.padding_mode!r}")
+        return TorchConv1d(m.out_channels, m.kernel_size[0], m.stride[0], m.padding[0], m.dilation[0], m.groups,
+                           m.bias is not None, name=name)
+
+    @register_module(Conv2dSame)
+    def _conv_same(m, name):
+        conv = TorchConv2d(m.out_channels, m.kernel_size, m.stride, (0, 0), m.dilation, m.groups,
+                           m.bias is not None, name=name)
+        return lambda x: conv(ops.pad(x, _same_pads(x, m.kernel_size, m.stride, m.dilation)))
+
+    @register_module(MaxPool2dSame)
+    def _max_pool_same(m, name):
+        pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)  # noqa: E731
+        kernel, stride, dilation = pair(m.kernel_size), pair(m.stride), pair(m.dilation)
+        return lambda x: _pool2d("max", ops.pad(x, _same_pads(x, kernel, stride, dilation), constant_values=float("-inf")),
+                                 kernel, stride, 0, dilation, m.ceil_mode)
+
+    @register_module(nn.ZeroPad2d)
+    def _zero_pad(m, name):
+        return lambda x: _pad(x, m.padding)
+
+    @register_module(nn.Upsample)
+    def _upsample(m, name):
+        return lambda x: _interpolate(x, m.size, m.scale_factor, m.mode, m.align_corners)
 
     @register_module(nn.Linear)
     def _dense(m, name):
@@ -415,13 +494,27 @@ def register_torch_mappings() -> None:
         return keras.layers.BatchNormalization(axis=1, epsilon=m.eps, momentum=1 - (m.momentum or 0.1),
                                                center=m.affine, scale=m.affine, name=name)
 
+    def activation_name(act):
+        """Keras' name for PyTorch's or timm's activation module (timm's own classes by name)."""
+        if isinstance(act, nn.Identity):
+            return None
+        if isinstance(act, nn.GELU) and act.approximate != "none":
+            raise NotImplementedError("tanh-approximated GELU inside a norm")
+        if type(act) in _ACTIVATION_NAMES:
+            return _ACTIVATION_NAMES[type(act)]
+        by_name = {"gelu": "gelu", "relu": "relu", "silu": "silu", "swish": "silu", "sigmoid": "sigmoid",
+                   "tanh": "tanh", "hardswish": "hard_swish", "hardsigmoid": "hard_sigmoid", "relu6": "relu6",
+                   "mish": "mish", "elu": "elu"}
+        name = by_name.get(type(act).__name__.lower())
+        if name is None:
+            raise NotImplementedError(f"activation {type(act).__name__}")
+        return name
+
     @register_module(BatchNormAct2d)
     def _bn_act(m, name):
         if not isinstance(m.drop, nn.Identity) and not isinstance(m.drop, nn.Dropout):
             raise NotImplementedError(f"BatchNormAct2d with drop {type(m.drop).__name__}")
-        activation = _ACTIVATION_NAMES.get(type(m.act), "missing") if not isinstance(m.act, nn.Identity) else None
-        if activation == "missing":
-            raise NotImplementedError(f"BatchNormAct2d with activation {type(m.act).__name__}")
+        activation = activation_name(m.act)
         return BatchNormAct2D(epsilon=m.eps, momentum=1 - (m.momentum or 0.1), activation=activation,
                               data_format="channels_first", center=m.affine, scale=m.affine, name=name)
 
@@ -474,6 +567,62 @@ def register_torch_mappings() -> None:
         F.dropout: lambda x, p=0.5, training=False, inplace=False: x,
         F.normalize: lambda x, p=2.0, dim=1, eps=1e-12: x / ops.maximum(ops.norm(x, ord=p, axis=dim, keepdims=True), eps),
     })
+    def _to(x, *args, **kwargs):
+        """dtype changes only (devices and memory formats mean nothing here)."""
+        for arg in (*args, kwargs.get("dtype")):
+            if isinstance(arg, torch.dtype):
+                return ops.cast(x, str(arg).removeprefix("torch."))
+            if is_tensor(arg):
+                return ops.cast(x, arg.dtype)
+        return x
+
+    def _norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+        order = 2 if p in ("fro", 2) else p
+        return ops.norm(x, ord=order, axis=dim if not isinstance(dim, list) else tuple(dim), keepdims=keepdim)
+
+    def _amax(x, dim=(), keepdim=False):
+        return ops.max(x, axis=dim if dim != () else None, keepdims=keepdim)
+
+    def _max(x, dim=None, keepdim=False):
+        """`x.max()`, or PyTorch's (values, indices) pair along `dim`."""
+        if dim is None:
+            return ops.max(x)
+        return ops.max(x, axis=dim, keepdims=keepdim), ops.argmax(x, axis=dim, keepdims=keepdim)
+
+    def _rms_norm(x, normalized_shape, weight=None, eps=None):
+        axes = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+        eps = float(np.finfo(np.float32).eps) if eps is None else eps
+        y = x * ops.rsqrt(ops.mean(ops.square(x), axis=axes, keepdims=True) + eps)
+        return y if weight is None else y * weight
+
+    def _clamp(x, min=None, max=None):  # noqa: A002 (PyTorch's argument names)
+        return ops.clip(x, -np.inf if min is None else min, np.inf if max is None else max)
+
+    def _roll(x, shifts, dims=None):
+        shifts = shifts if isinstance(shifts, (tuple, list)) else (shifts,)
+        dims = dims if isinstance(dims, (tuple, list)) else (dims,)
+        for shift, dim in zip(shifts, dims):
+            x = ops.roll(x, shift, axis=dim)
+        return x
+
+    def _tile(x, *dims):
+        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        return ops.tile(x, dims)
+
+    MODULES[nn.AvgPool1d] = lambda m, name: (lambda x: ops.squeeze(_pool2d(
+        "avg", ops.expand_dims(x, 2), (1, m.kernel_size[0]), (1, m.stride[0]), (0, m.padding[0]), 1, m.ceil_mode,
+        m.count_include_pad), 2))
+    FUNCTIONS.update({
+        torch.rsqrt: ops.rsqrt, torch.clamp: _clamp, torch.roll: _roll, torch.unbind: _unbind, torch.einsum: ops.einsum,
+        F.rms_norm: _rms_norm, torch.max: _max, math.ceil: math.ceil, math.floor: math.floor,
+        torch.mean: _mean, torch.sum: _sum, F.interpolate: _interpolate, torch.sin: ops.sin, torch.cos: ops.cos,
+        torch.addcmul: lambda a, b, c, value=1: a + value * b * c, torch.amax: _amax, torch.norm: _norm,
+    })
+    METHODS.update({"clamp": _clamp, "tile": _tile, "roll": _roll, "max": _max, "rsqrt": ops.rsqrt,
+                    "reshape_as": lambda x, other: reshape(x, shape_of(other)), "abs": ops.abs})
+    METHODS.update({"to": _to, "type": _to, "norm": _norm, "amax": _amax, "sin": ops.sin, "cos": ops.cos,
+                    "add_": METHODS["add"], "mul_": METHODS["mul"], "expand_as": lambda x, other: _expand(x, *shape_of(other)),
+                    "repeat_interleave": lambda x, repeats, dim=None: ops.repeat(x, repeats, axis=dim)})
     METHODS.update({"sigmoid": ops.sigmoid, "exp": ops.exp, "float": lambda x: x,
                     "type_as": lambda x, other: ops.cast(x, other.dtype), "clone": lambda x, **k: x})
     _REGISTERED = True

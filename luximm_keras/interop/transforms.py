@@ -33,6 +33,16 @@ def hwio_to_oihw(array: np.ndarray) -> np.ndarray:
     return _expect_ndim(array, 4, "HWIO").transpose(3, 2, 0, 1)
 
 
+def oik_to_kio(array: np.ndarray) -> np.ndarray:
+    """PyTorch conv1d weight `(out, in, k)` -> Keras conv1d kernel `(k, in, out)`."""
+    return _expect_ndim(array, 3, "OIK").transpose(2, 1, 0)
+
+
+def kio_to_oik(array: np.ndarray) -> np.ndarray:
+    """Keras conv1d kernel `(k, in, out)` -> PyTorch conv1d weight `(out, in, k)`."""
+    return _expect_ndim(array, 3, "KIO").transpose(2, 1, 0)
+
+
 def linear_to_dense(array: np.ndarray) -> np.ndarray:
     """PyTorch `nn.Linear` weight `(out, in)` -> Keras `Dense` kernel `(in, out)`."""
     return _expect_ndim(array, 2, "(out, in)").T
@@ -89,6 +99,7 @@ def vector_to_per_channel(array: np.ndarray) -> np.ndarray:
 INVERSES = {
     identity: identity,
     oihw_to_hwio: hwio_to_oihw,
+    oik_to_kio: kio_to_oik,
     linear_to_dense: dense_to_linear,
     conv1x1_to_dense: dense_to_conv1x1,
     depthwise_oihw_to_hwcm: hwcm_to_depthwise_oihw,
