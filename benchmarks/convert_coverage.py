@@ -4,7 +4,10 @@ model file, converted with random weights scaled like trained ones, its logits a
     KERAS_BACKEND=torch .venv/bin/python benchmarks/convert_coverage.py            # every model file
     KERAS_BACKEND=jax .venv/bin/python benchmarks/convert_coverage.py --files vgg,resnet
 
-Per file: `ok` (logits within 1e-4 x max(1, |timm's|), timm's default input size, batch 1),
+Random weights as `verify` draws them, with BatchNorm statistics of one batch of random images (as a
+trained model's fit its data: deep models with mismatched statistics blow their activations up
+until float32 rounding alone moves timm's own logits). Per file: `ok` (logits within
+1e-4 x max(1, |timm's|), timm's default input size, batch 1),
 `mismatch` (converted, logits off: the error), `unsupported` (the operations no mapping covers, as
 `UnsupportedOperations` lists them) or `error` (the exception). The smallest architecture is the one
 with the fewest parameters, counted on PyTorch's meta device; the list is cached in `--cache`.
@@ -60,7 +63,7 @@ def smallest_per_file(cache: Path) -> dict[str, str]:
 def check(arch: str) -> dict:
     start = time.perf_counter()
     try:
-        reference = perturbed_timm_model(arch)
+        reference = perturbed_timm_model(arch, calibrate_batch_norms=True)
         model = from_timm(reference)
     except UnsupportedOperations as error:
         ops = [f"{kind} {target} x{count}" for kind, target, _, count in error.operations]

@@ -131,6 +131,8 @@ def _build(graph_module, arch: str, input_shape, checkpoint_keys: set[str]) -> k
     import torch.fx
 
     modules = dict(graph_module.named_modules())
+    _reserve_names(_layer_name(node.target) for node in graph_module.graph.nodes
+                   if node.op in ("call_module", "get_attr"))
     layers: dict[str, object] = {}
     images = keras.Input(input_shape, name="images")
     env: dict = {}
@@ -167,6 +169,15 @@ def _build(graph_module, arch: str, input_shape, checkpoint_keys: set[str]) -> k
         elif node.op == "output":
             outputs = args[0]
     return keras.Model(images, outputs, name=_layer_name(arch))
+
+
+def _reserve_names(names) -> None:
+    """Keeps Keras from giving an operation one of these layer names: `keras.ops.norm` is named
+    "norm" unless taken, and a timm module named `norm` would then clash with it."""
+    from keras.src.utils import naming  # Keras' own uniquifier (every Keras 3 release has it)
+
+    for name in set(names):
+        naming.uniquify(name)
 
 
 def _attr(module, target: str):

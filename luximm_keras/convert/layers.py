@@ -140,5 +140,34 @@ class TorchConv1d(keras.layers.Layer):
                 "groups": self.groups, "use_bias": self.use_bias}
 
 
+@serializable
+class TorchConv2dFunction(keras.layers.Layer):
+    """PyTorch's functional `F.conv2d(x, weight, bias, ...)` on an NCHW map, with the weight (OIHW)
+    and bias as inputs: what a module that computes its kernel (NFNet's standardized weights,
+    TResNet's anti-aliasing) convolves with."""
+
+    def __init__(self, strides=(1, 1), padding=(0, 0), dilation_rate=(1, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.strides = tuple(int(v) for v in strides)
+        self.padding = tuple(int(v) for v in padding)
+        self.dilation_rate = tuple(int(v) for v in dilation_rate)
+
+    def call(self, inputs, weight, bias=None):
+        kernel = keras.ops.transpose(weight, (2, 3, 1, 0))
+        return backend_ops.conv2d(inputs, kernel, bias, strides=self.strides, padding=self.padding,
+                                  dilation_rate=self.dilation_rate, data_format="channels_first")
+
+    def compute_output_shape(self, inputs_shape, weight_shape, bias_shape=None):
+        input_shape = inputs_shape
+        out, _, *kernel = weight_shape
+        spatial = [None if n is None else (n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in
+                   zip(input_shape[2:], kernel, self.strides, self.padding, self.dilation_rate)]
+        return (input_shape[0], out, *spatial)
+
+    def get_config(self):
+        return {**super().get_config(), "strides": self.strides, "padding": self.padding,
+                "dilation_rate": self.dilation_rate}
+
+
 def numpy_dtype(tensor) -> str:
     return str(np.dtype(str(tensor.dtype).removeprefix("torch.")))

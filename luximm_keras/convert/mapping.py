@@ -18,7 +18,7 @@ import numpy as np
 from keras import ops
 
 from luximm_keras.convert.batch import BatchMultiple, resolve_shape
-from luximm_keras.convert.layers import TorchConv1d, TorchConv2d
+from luximm_keras.convert.layers import TorchConv1d, TorchConv2d, TorchConv2dFunction
 from luximm_keras.layers.batch_norm import BatchNorm2D
 from luximm_keras.layers.norm_act import BatchNormAct2D
 
@@ -297,10 +297,18 @@ def _layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 
 def _batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
-    if training:
-        raise NotImplementedError("F.batch_norm in training mode: convert the module in eval mode")
+    """`F.batch_norm`: with running statistics in eval mode; without them (training=True, as timm's
+    weight standardization calls it on a kernel) over the batch's own, biased variance."""
     shape = (1, -1) + (1,) * (x.ndim - 2)
-    y = (x - ops.reshape(running_mean, shape)) * ops.reshape(ops.rsqrt(running_var + eps), shape)
+    if training and running_mean is None and running_var is None:
+        axes = tuple(a for a in range(x.ndim) if a != 1)
+        mean = ops.mean(x, axis=axes, keepdims=True)
+        centred = x - mean
+        y = centred * ops.rsqrt(ops.mean(ops.square(centred), axis=axes, keepdims=True) + eps)
+    elif training:
+        raise NotImplementedError("F.batch_norm updating running statistics: convert the module in eval mode")
+    else:
+        y = (x - ops.reshape(running_mean, shape)) * ops.reshape(ops.rsqrt(running_var + eps), shape)
     if weight is not None:
         y = y * ops.reshape(weight, shape)
     if bias is not None:
@@ -402,11 +410,23 @@ def _interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=
 
 
 def _pad(x, pad, mode="constant", value=None):
-    if mode != "constant":
+    """PyTorch's `F.pad` (pairs from the last axis backwards); a negative amount crops, as in PyTorch."""
+    modes = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+    if mode not in modes:
         raise NotImplementedError(f"F.pad mode {mode!r}")
+    pad = tuple(pad) if isinstance(pad, (tuple, list)) else (pad,) * 4
     pairs = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         pairs[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    crop = tuple(slice(max(-before, 0), x.shape[a] - max(-after, 0) if x.shape[a] is not None else None)
+                 if (before < 0 or after < 0) else slice(None) for a, (before, after) in enumerate(pairs))
+    if any(c != slice(None) for c in crop):
+        x = x[crop]
+    pairs = [(max(before, 0), max(after, 0)) for before, after in pairs]
+    if not any(before or after for before, after in pairs):
+        return x
+    if mode != "constant":
+        return ops.pad(x, pairs, mode=modes[mode])
     return ops.pad(x, pairs, constant_values=0.0 if value is None else value)
 
 
@@ -565,7 +585,8 @@ def register_torch_mappings() -> None:
         F.avg_pool2d: lambda x, *a, **k: _pool2d("avg", x, *a, **k),
         F.max_pool2d: lambda x, *a, **k: _pool2d("max", x, *a, **k),
         F.dropout: lambda x, p=0.5, training=False, inplace=False: x,
-        F.normalize: lambda x, p=2.0, dim=1, eps=1e-12: x / ops.maximum(ops.norm(x, ord=p, axis=dim, keepdims=True), eps),
+        F.normalize: lambda x, p=2.0, dim=1, eps=1e-12, out=None: x / ops.maximum(
+            ops.norm(x, ord=p, axis=dim, keepdims=True), eps),
     })
     def _to(x, *args, **kwargs):
         """dtype changes only (devices and memory formats mean nothing here)."""
@@ -609,6 +630,16 @@ def register_torch_mappings() -> None:
         dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
         return ops.tile(x, dims)
 
+    def _conv2d_function(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)  # noqa: E731
+        if isinstance(padding, str):
+            raise NotImplementedError(f"F.conv2d padding {padding!r}")
+        conv = TorchConv2dFunction(pair(stride), pair(padding), pair(dilation))
+        return conv(x, weight) if bias is None else conv(x, weight, bias)
+
+    MODULES[nn.LeakyReLU] = lambda m, name: (lambda x: ops.leaky_relu(x, m.negative_slope))
+    FUNCTIONS.update({torch.conv2d: _conv2d_function, F.conv2d: _conv2d_function,
+                      F.leaky_relu: lambda x, negative_slope=0.01, inplace=False: ops.leaky_relu(x, negative_slope)})
     MODULES[nn.AvgPool1d] = lambda m, name: (lambda x: ops.squeeze(_pool2d(
         "avg", ops.expand_dims(x, 2), (1, m.kernel_size[0]), (1, m.stride[0]), (0, m.padding[0]), 1, m.ceil_mode,
         m.count_include_pad), 2))
