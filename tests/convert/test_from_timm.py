@@ -133,3 +133,52 @@ def test_convert_command_falls_back_to_the_automatic_path(tmp_path, capsys):
     with torch.no_grad():
         expected = reference(nchw(x)).numpy()
     assert_close_to_timm(keras.ops.convert_to_numpy(model(x)), expected, "converted by the command")
+
+
+class _Ops(torch.nn.Module):
+    """One PyTorch operation the mapping table covers, on a small NCHW map."""
+
+    def __init__(self, forward, *modules):
+        super().__init__()
+        self.parts = torch.nn.ModuleList(modules)
+        self._forward = forward
+
+    def forward(self, x):
+        return self._forward(self, x)
+
+
+def _op_cases():
+    import torch.nn.functional as F
+    from timm.layers.conv2d_same import Conv2dSame
+    from timm.layers.pool2d_same import MaxPool2dSame
+
+    nn = torch.nn
+    return {
+        "avg_pool_ceil_no_pad_count": _Ops(lambda s, x: s.parts[0](x), nn.AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False)),
+        "avg_pool_pad_counted": _Ops(lambda s, x: s.parts[0](x), nn.AvgPool2d(3, 2, padding=1)),
+        "max_pool_ceil_pad": _Ops(lambda s, x: s.parts[0](x), nn.MaxPool2d(3, 2, padding=1, ceil_mode=True)),
+        "pad_crop": _Ops(lambda s, x: F.pad(x, (-1, 1, -1, 2))),
+        "pad_reflect": _Ops(lambda s, x: F.pad(x, (2, 1, 1, 0), mode="reflect")),
+        "conv2d_same": _Ops(lambda s, x: s.parts[0](x), Conv2dSame(3, 4, 3, stride=2)),
+        "max_pool_same": _Ops(lambda s, x: s.parts[0](x), MaxPool2dSame(3, 2)),
+        "conv_padding_same": _Ops(lambda s, x: s.parts[0](x), nn.Conv2d(3, 4, 4, padding="same")),
+        "conv1d_grouped": _Ops(lambda s, x: s.parts[0](x.flatten(2)), nn.Conv1d(3, 6, 3, stride=2, padding=1, groups=3)),
+        "interpolate_nearest": _Ops(lambda s, x: F.interpolate(x, size=(7, 5), mode="nearest")),
+        "interpolate_bilinear": _Ops(lambda s, x: F.interpolate(x, scale_factor=2, mode="bilinear")),
+        "gather_list": _Ops(lambda s, x: x[:, :, [3, 0, 2]]),
+        "standardized_kernel": _Ops(lambda s, x: F.conv2d(x, F.batch_norm(
+            s.parts[0].weight.reshape(1, 4, -1), None, None, training=True, momentum=0.0, eps=1e-6).reshape_as(
+            s.parts[0].weight)), nn.Conv2d(3, 4, 3, bias=False)),
+        "expand_token": _Ops(lambda s, x: torch.cat([s.parts[0].weight.reshape(1, 1, -1).expand(x.shape[0], -1, -1),
+                                                     x.flatten(2).transpose(1, 2)], dim=1), nn.Linear(1, 3)),
+    }
+
+
+@pytest.mark.parametrize("case", list(_op_cases()))
+def test_each_mapped_operation_is_pytorchs(case):
+    module = randomized(lambda: _op_cases()[case])
+    model = from_timm(module, img_size=(9, 11), name=case)
+    x = np.random.default_rng(3).standard_normal((2, 9, 11, 3)).astype("float32")
+    with torch.no_grad():
+        expected = module(nchw(x)).numpy()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), expected, rtol=1e-5, atol=1e-5)
