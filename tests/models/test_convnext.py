@@ -19,7 +19,6 @@ from luximm_keras.layers import LayerNorm2D
 from luximm_keras.layers.norm import RmsNorm2D, SimpleNorm2D
 from luximm_keras.models import (
     create_model,
-    get_pretrained_cfg,
     list_models,
     load_pretrained,
     model_entry,
@@ -28,6 +27,7 @@ from luximm_keras.models import (
 from luximm_keras.models.convnext import ConvNeXtBlock, checkpoint_filter_fn, default_cfgs, model_cfgs
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits, timm_state_dict
 from model_checks import (  # tests/models/model_checks.py
+    assert_pretrained_cfgs_are_timms,
     assert_output_stride_matches_timm,
     assert_close_to_timm,
     predict,
@@ -59,16 +59,7 @@ def test_pretrained_configs_are_timms():
     """Every tag of timm's convnext.py, in timm's order per architecture, with timm's fields."""
     ours = [n for n in list_models(pretrained=True) if n.split(".")[0] in model_cfgs]
     assert sorted(ours) == sorted(timm.list_models(module="convnext", pretrained=True))
-    for arch, default in default_cfgs.items():
-        assert default.tags[0] == timm.models.get_pretrained_cfg(arch).tag, arch
-        for tag in default.tags:
-            theirs = timm.models.get_pretrained_cfg(f"{arch}.{tag}").to_dict()
-            mine = get_pretrained_cfg(f"{arch}.{tag}").to_dict()
-            for key, value in theirs.items():
-                if key in mine:
-                    expected = tuple(value) if isinstance(value, list) else value
-                    got = tuple(mine[key]) if isinstance(mine[key], list) else mine[key]
-                    assert got == expected, f"{arch}.{tag}: {key}"
+    assert_pretrained_cfgs_are_timms(default_cfgs)
 
 
 def test_drop_path_rate_rises_linearly_over_all_blocks():
