@@ -7,7 +7,8 @@ model file, converted with random weights scaled like trained ones, its logits a
 Random weights as `verify` draws them, with BatchNorm statistics of one batch of random images (as a
 trained model's fit its data: deep models with mismatched statistics blow their activations up
 until float32 rounding alone moves timm's own logits). Per file: `ok` (logits within
-1e-4 x max(1, |timm's|), timm's default input size, batch 1),
+1e-4 x max(1, |timm's|), timm's default input size, batch 1; where timm's own float32 logits miss
+its float64 ones by more, within twice that of timm's float64 logits, as the test suite allows),
 `mismatch` (converted, logits off: the error), `unsupported` (the operations no mapping covers, as
 `UnsupportedOperations` lists them) or `error` (the exception). The smallest architecture is the one
 with the fewest parameters, counted on PyTorch's meta device; the list is cached in `--cache`.
@@ -82,8 +83,18 @@ def check(arch: str) -> dict:
         return {"status": "error", "detail": f"running: {type(error).__name__}: {str(error)[:300]}"}
     err = float(np.abs(got - expected).max())
     tolerance = 1e-4 * max(1.0, float(np.abs(expected).max()))
-    return {"status": "ok" if err <= tolerance else "mismatch", "detail": f"max err {err:.2g} (tol {tolerance:.2g})",
-            "seconds": round(time.perf_counter() - start, 1)}
+    detail = f"max err {err:.2g} (tol {tolerance:.2g})"
+    status = "ok" if err <= tolerance else "mismatch"
+    if status == "mismatch":
+        # So deep that float32 rounding alone misses the tolerance? Then the test suite's rule: as
+        # close to timm's float64 logits as timm's own float32 logits are (twice their error).
+        with torch.no_grad():
+            exact = reference.double()(torch.from_numpy(images).permute(0, 3, 1, 2).double()).numpy()
+        timm_error, our_error = float(np.abs(expected - exact).max()), float(np.abs(got - exact).max())
+        if our_error <= max(2 * timm_error, tolerance):
+            status = "ok"
+        detail += f"; against timm's float64 {our_error:.2g}, timm's float32 {timm_error:.2g}"
+    return {"status": status, "detail": detail, "seconds": round(time.perf_counter() - start, 1)}
 
 
 def main() -> None:

@@ -332,10 +332,23 @@ def _sdpa(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, e
 
 
 def _adaptive_avg_pool2d(x, output_size):
+    """PyTorch's adaptive average pooling: output cell i averages input rows floor(i * n / m) to
+    ceil((i + 1) * n / m), axis by axis (a None size keeps the axis)."""
     size = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
-    if tuple(size) != (1, 1):
-        raise NotImplementedError(f"adaptive average pooling to {tuple(size)}")
-    return ops.mean(x, axis=(2, 3), keepdims=True)
+    if tuple(size) == (1, 1):
+        return ops.mean(x, axis=(2, 3), keepdims=True)
+    for axis, m in ((2, size[0]), (3, size[1])):
+        n = x.shape[axis]
+        if m is None or m == n:
+            continue
+        cells = []
+        for i in range(m):
+            start, end = (i * n) // m, -(-((i + 1) * n) // m)
+            index = [slice(None)] * x.ndim
+            index[axis] = slice(start, end)
+            cells.append(ops.mean(x[tuple(index)], axis=axis, keepdims=True))
+        x = ops.concatenate(cells, axis=axis)
+    return x
 
 
 def _adaptive_max_pool2d(x, output_size, return_indices=False):

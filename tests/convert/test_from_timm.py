@@ -166,6 +166,7 @@ def _op_cases():
         "interpolate_nearest": _Ops(lambda s, x: F.interpolate(x, size=(7, 5), mode="nearest")),
         "interpolate_bilinear": _Ops(lambda s, x: F.interpolate(x, scale_factor=2, mode="bilinear")),
         "gather_list": _Ops(lambda s, x: x[:, :, [3, 0, 2]]),
+        "adaptive_avg_pool": _Ops(lambda s, x: F.adaptive_avg_pool2d(x, (4, 3))),
         "standardized_kernel": _Ops(lambda s, x: F.conv2d(x, F.batch_norm(
             s.parts[0].weight.reshape(1, 4, -1), None, None, training=True, momentum=0.0, eps=1e-6).reshape_as(
             s.parts[0].weight)), nn.Conv2d(3, 4, 3, bias=False)),
