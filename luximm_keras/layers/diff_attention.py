@@ -17,6 +17,7 @@ from keras import ops
 
 from luximm_keras import backend_ops
 from luximm_keras._serializable import serializable
+from luximm_keras.layers.attention import MultiHeadSelfAttention
 from luximm_keras.layers.norm import token_norm
 
 # timm's lambda parameters: four vectors of head_dim (the paper's), or two scalars (`dual_lambda`).
@@ -70,25 +71,19 @@ def differential_attention(q, k, v, weight, *, scale, dropout=None, training=Non
 
 
 @serializable
-class DiffAttention(keras.layers.Layer):
+class DiffAttention(MultiHeadSelfAttention):
     """Differential multi-head self-attention with timm's fused `qkv` and `proj` layout.
 
     Queries and keys are split into `2 * num_heads` heads of `dim // num_heads // 2`; values into
     `num_heads` heads of twice that. Each head's output is `attn1 - lambda * attn2` (see
     `differential_attention`), RMS-normalised (`sub_norm`, epsilon 1e-5) and scaled by
     `1 - lambda_init`, where `lambda` is learned and `lambda_init` depends on the block's `depth`.
+    The projections, norms and dropouts are `MultiHeadSelfAttention`'s.
 
     Args:
-        dim: token width (input and output).
-        num_heads: heads; `dim` must be divisible by `2 * num_heads`.
-        qkv_bias: whether `qkv` has a bias.
-        qk_norm: normalise queries and keys per head (`q_norm`, `k_norm`, of `norm_layer`'s kind).
-        attn_drop: dropout on the attention weights (training only).
-        proj_drop: dropout after `proj` (training only).
-        epsilon: epsilon of the `norm_layer` norms.
-        proj_bias: whether `proj` has a bias.
-        scale_norm: normalise the heads' concatenated output before `proj` (`norm`).
-        norm_layer: `"layernorm"` or `"rmsnorm"` (timm's default when none is given: `"rmsnorm"`).
+        dim, num_heads, qkv_bias, qk_norm, attn_drop, proj_drop, epsilon, proj_bias, scale_norm,
+            norm_layer: as `MultiHeadSelfAttention`'s, with timm's defaults here (`qkv_bias=False`,
+            `norm_layer="rmsnorm"`); `dim` must be divisible by `2 * num_heads`.
         depth: the block's index, which sets `lambda_init = 0.8 - 0.6 * exp(-0.3 * depth)`.
         dual_lambda: two scalar lambda parameters instead of four vectors.
 
@@ -117,50 +112,21 @@ class DiffAttention(keras.layers.Layer):
         dual_lambda: bool = False,
         **kwargs,
     ):
-        super().__init__(**kwargs)
         if int(num_heads) < 1 or int(dim) % (2 * int(num_heads)):
             raise ValueError(f"`dim` ({dim}) must be divisible by twice `num_heads` ({num_heads}).")
-        self.dim = int(dim)
-        self.num_heads = int(num_heads)
-        self.head_dim = self.dim // self.num_heads // 2
+        super().__init__(dim, num_heads, qkv_bias=qkv_bias, qk_norm=qk_norm, attn_drop=attn_drop,
+                         proj_drop=proj_drop, epsilon=epsilon, proj_bias=proj_bias, scale_norm=scale_norm,
+                         norm_layer=norm_layer, **kwargs)
+        self.head_dim = self.dim // self.num_heads // 2  # per query/key head; a value head is twice as wide
         self.scale = self.head_dim**-0.5
-        self.qkv_bias = bool(qkv_bias)
-        self.qk_norm = bool(qk_norm)
-        self.attn_drop_rate = float(attn_drop)
-        self.proj_drop_rate = float(proj_drop)
-        self.epsilon = float(epsilon)
-        self.proj_bias = bool(proj_bias)
-        self.scale_norm = bool(scale_norm)
-        self.norm_layer = norm_layer
         self.depth = int(depth)
         self.dual_lambda = bool(dual_lambda)
         self.lambda_init = lambda_init_for(self.depth)
-        self.input_spec = keras.layers.InputSpec(ndim=3, axes={-1: self.dim})
-
-        sub = dict(dtype=self.dtype_policy)
-        self.qkv = keras.layers.Dense(3 * self.dim, use_bias=self.qkv_bias, name="qkv", **sub)
-        if self.qk_norm:
-            self.q_norm = token_norm(norm_layer, self.epsilon, name="q_norm", **sub)
-            self.k_norm = token_norm(norm_layer, self.epsilon, name="k_norm", **sub)
-        self.attn_drop = keras.layers.Dropout(self.attn_drop_rate, name="attn_drop", **sub)
-        self.sub_norm = token_norm("rmsnorm", 1e-5, name="sub_norm", **sub)
-        self.norm = token_norm(norm_layer, self.epsilon, name="norm", **sub) if self.scale_norm else None
-        self.proj = keras.layers.Dense(self.dim, use_bias=self.proj_bias, name="proj", **sub)
-        self.proj_drop = keras.layers.Dropout(self.proj_drop_rate, name="proj_drop", **sub)
+        self.sub_norm = token_norm("rmsnorm", 1e-5, name="sub_norm", dtype=self.dtype_policy)
 
     def build(self, input_shape):
-        if input_shape[-1] != self.dim:
-            raise ValueError(
-                f"{self.name}: expected tokens of width dim={self.dim}, got input shape {tuple(input_shape)}."
-            )
-        self.qkv.build(input_shape)
-        if self.qk_norm:
-            self.q_norm.build((None, None, 2 * self.num_heads, self.head_dim))
-            self.k_norm.build((None, None, 2 * self.num_heads, self.head_dim))
+        super().build(input_shape)  # the q/k norms act on head_dim, whatever the head count
         self.sub_norm.build((None, None, self.num_heads, 2 * self.head_dim))
-        if self.norm is not None:
-            self.norm.build(input_shape)
-        self.proj.build(input_shape)
         add_lambda_weights(self, self.head_dim, self.dual_lambda)
 
     def call(self, inputs, training=None):
@@ -182,25 +148,5 @@ class DiffAttention(keras.layers.Layer):
             x = self.norm(x)
         return backend_ops.call_layer(self.proj_drop, backend_ops.call_layer(self.proj, x), training)
 
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
-
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "dim": self.dim,
-                "num_heads": self.num_heads,
-                "qkv_bias": self.qkv_bias,
-                "qk_norm": self.qk_norm,
-                "attn_drop": self.attn_drop_rate,
-                "proj_drop": self.proj_drop_rate,
-                "epsilon": self.epsilon,
-                "proj_bias": self.proj_bias,
-                "scale_norm": self.scale_norm,
-                "norm_layer": self.norm_layer,
-                "depth": self.depth,
-                "dual_lambda": self.dual_lambda,
-            }
-        )
-        return config
+        return {**super().get_config(), "depth": self.depth, "dual_lambda": self.dual_lambda}
