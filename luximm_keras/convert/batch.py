@@ -25,6 +25,8 @@ class BatchMultiple:
     def __floordiv__(self, other):
         if isinstance(other, int) and self.factor % other == 0:
             return BatchMultiple(self.factor // other, self.source)
+        if isinstance(other, BatchMultiple):  # (k B) // (m B): a plain number
+            return self.factor // other.factor
         return NotImplemented
 
     def __index__(self):

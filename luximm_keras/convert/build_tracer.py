@@ -64,6 +64,7 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
     unmapped: collections.Counter = collections.Counter()
     first_seen: dict = {}
     modules = dict(module.named_modules())
+    buffer_names = {id(b): name for name, b in module.named_buffers()}
 
     class KerasProxy(torch.fx.Proxy):
         """A traced tensor that knows its symbolic Keras value, hence its shape."""
@@ -158,6 +159,12 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
         def getattr(self, attr, attr_val, parameter_proxy_cache):
             if self.reading:
                 return attr_val
+            if isinstance(attr_val, torch.Tensor) and not isinstance(attr_val, torch.nn.Parameter):
+                # A buffer read as an attribute: traced too (FX hands over the tensor itself), so
+                # that operations mixing it with the batch size are mapped, not run by PyTorch.
+                key = buffer_names.get(id(attr_val))
+                if key is not None:
+                    return self.create_proxy("get_attr", key, (), {})
             return super().getattr(attr, attr_val, parameter_proxy_cache)
 
         def create_arg(self, a):

@@ -259,7 +259,9 @@ def _getattr(x, name):
     if is_tensor(x) and name == "ndim":
         return x.ndim
     if is_tensor(x) and name == "device":
-        return None  # one device: where Keras runs the model
+        import torch
+
+        return torch.device("cpu")  # one device, where Keras runs the model: code may ask its type
     if is_tensor(x) and name == "dtype":
         return x.dtype
     return getattr(x, name)
@@ -402,24 +404,76 @@ def _same_pads(x, kernel, stride, dilation):
     return ((0, 0), (0, 0), *pads)
 
 
+def _source_taps(n: int, m: int, mode: str, align_corners: bool):
+    """PyTorch's upsample kernels along one axis of n pixels resized to m: for each output pixel,
+    the input pixels it reads and their weights (aten/src/ATen/native/UpSample.h)."""
+    if mode == "nearest":
+        return [[(min(int(math.floor(i * n / m)), n - 1), 1.0)] for i in range(m)]
+    taps = []
+    for i in range(m):
+        if align_corners:
+            src = i * (n - 1) / (m - 1) if m > 1 else 0.0
+        else:
+            src = (i + 0.5) * n / m - 0.5
+            if mode == "bilinear":
+                src = max(src, 0.0)
+        base = int(math.floor(src))
+        t = src - base
+        if mode == "bilinear":
+            weights = {base: 1.0 - t, base + 1: t}
+        else:  # bicubic, PyTorch's a = -0.75, edge pixels repeated
+            a = -0.75
+
+            def near(d):
+                return ((a + 2) * d - (a + 3)) * d * d + 1
+
+            def far(d):
+                return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+            weights = {base - 1: far(t + 1), base: near(t), base + 1: near(1 - t), base + 2: far(2 - t)}
+        clamped: dict[int, float] = {}
+        for index, weight in weights.items():
+            index = min(max(index, 0), n - 1)
+            clamped[index] = clamped.get(index, 0.0) + weight
+        taps.append(sorted(clamped.items()))
+    return taps
+
+
+def _resample_axis(x, axis: int, taps):
+    """Each output pixel as its taps' weighted sum along `axis`: one gather and one weighted sum per
+    tap slot."""
+    width = max(len(t) for t in taps)
+    out = None
+    for slot in range(width):
+        index = [t[min(slot, len(t) - 1)][0] for t in taps]
+        weight = [t[slot][1] if slot < len(t) else 0.0 for t in taps]
+        shape = [1] * x.ndim
+        shape[axis] = len(taps)
+        term = ops.take(x, index, axis=axis) * ops.reshape(ops.convert_to_tensor(np.asarray(weight, "float32"),
+                                                                                 dtype=x.dtype), shape)
+        out = term if out is None else out + term
+    return out
+
+
 def _interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
                  antialias=False):
+    """PyTorch's `F.interpolate` of an NCHW map: nearest, bilinear and bicubic (either `align_corners`),
+    from PyTorch's own source positions and kernel weights."""
     spatial = x.shape[2:]
     if size is None:
         factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * len(spatial)
         size = tuple(int(math.floor(n * f)) for n, f in zip(spatial, factors))
     size = tuple(size) if isinstance(size, (tuple, list)) else (size,) * len(spatial)
-    if len(spatial) != 2 or antialias:
-        raise NotImplementedError("interpolate other than 2D without antialias")
-    if mode == "nearest":
-        # PyTorch's nearest: source index floor(i * in / out)
-        for axis, (n, m) in enumerate(zip(spatial, size)):
-            index = [int(math.floor(i * n / m)) for i in range(m)]
-            x = ops.take(x, index, axis=2 + axis)
-        return x
-    if mode == "bilinear" and not align_corners:
-        return ops.image.resize(x, size, interpolation="bilinear", antialias=False, data_format="channels_first")
-    raise NotImplementedError(f"interpolate mode {mode!r} align_corners={align_corners}")
+    if len(spatial) != 2 or antialias or mode not in ("nearest", "bilinear", "bicubic"):
+        raise NotImplementedError(f"interpolate mode {mode!r} over {len(spatial)} axes, antialias={antialias}")
+    if scale_factor is not None and not recompute_scale_factor and mode != "nearest" and not align_corners:
+        factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * 2
+        if any(abs(n * f - m) > 1e-9 for n, f, m in zip(spatial, factors, size)):
+            raise NotImplementedError("interpolate with a scale factor that is not the size ratio")
+    for axis, (n, m) in enumerate(zip(spatial, size)):
+        if n != m or mode != "nearest":
+            x = _resample_axis(x, 2 + axis, _source_taps(n, m, mode, bool(align_corners)))
+    return x
 
 
 def _pad(x, pad, mode="constant", value=None):

@@ -165,6 +165,10 @@ def _op_cases():
         "conv1d_grouped": _Ops(lambda s, x: s.parts[0](x.flatten(2)), nn.Conv1d(3, 6, 3, stride=2, padding=1, groups=3)),
         "interpolate_nearest": _Ops(lambda s, x: F.interpolate(x, size=(7, 5), mode="nearest")),
         "interpolate_bilinear": _Ops(lambda s, x: F.interpolate(x, scale_factor=2, mode="bilinear")),
+        "interpolate_bilinear_down": _Ops(lambda s, x: F.interpolate(x, size=(4, 7), mode="bilinear")),
+        "interpolate_bilinear_corners": _Ops(lambda s, x: F.interpolate(x, size=(13, 6), mode="bilinear",
+                                                                         align_corners=True)),
+        "interpolate_bicubic": _Ops(lambda s, x: F.interpolate(x, size=(14, 5), mode="bicubic")),
         "gather_list": _Ops(lambda s, x: x[:, :, [3, 0, 2]]),
         "adaptive_avg_pool": _Ops(lambda s, x: F.adaptive_avg_pool2d(x, (4, 3))),
         "standardized_kernel": _Ops(lambda s, x: F.conv2d(x, F.batch_norm(
