@@ -75,9 +75,9 @@ def check(arch: str) -> dict:
                                              f"({Path(frame.filename).name}:{frame.lineno})"}
     in_chans, height, width = reference.pretrained_cfg.get("input_size", (3, 224, 224))
     images = random_images(1, height, in_chans)[:, :, :width]
-    with torch.no_grad():
-        expected = reference(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()).numpy()
     try:
+        with torch.no_grad():
+            expected = reference(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()).numpy()
         got = keras.ops.convert_to_numpy(model.predict(images, verbose=0))
     except Exception as error:  # noqa: BLE001
         return {"status": "error", "detail": f"running: {type(error).__name__}: {str(error)[:300]}"}

@@ -8,6 +8,7 @@ hand-built models do (NHWC images in, logits out).
 
 from __future__ import annotations
 
+import copy
 import sys
 
 import keras
@@ -68,7 +69,9 @@ def from_timm(model, *, img_size=None, name: str | None = None) -> keras.Model:
         _reserve_names(layer_name(path) for path, _ in model.named_modules())
         _reserve_names(layer_name(key) for key in model.state_dict())
         try:
-            outputs = build_tracer.build(model, images, set(model.state_dict()))
+            # Traced on a copy: some timm modules cache what their forward computes (position
+            # tables by input size), and a trace would leave proxies in the user's module.
+            outputs = build_tracer.build(copy.deepcopy(model), images, set(model.state_dict()))
         except build_tracer.UnsupportedError as error:
             raise UnsupportedOperations(arch, error.operations) from None
         keras_model = keras.Model(images, outputs, name=layer_name(arch))
