@@ -59,6 +59,7 @@ def test_inverses_undo_their_transform(forward, rng):
     shapes = {
         t.identity: (5,),
         t.oihw_to_hwio: (6, 4, 3, 5),
+        t.oik_to_kio: (6, 4, 3),
         t.linear_to_dense: (5, 3),
         t.conv1x1_to_dense: (5, 3, 1, 1),
         t.depthwise_oihw_to_hwcm: (6, 1, 3, 5),
@@ -68,7 +69,7 @@ def test_inverses_undo_their_transform(forward, rng):
     np.testing.assert_array_equal(t.INVERSES[forward](forward(a)), a)
 
 
-@pytest.mark.parametrize("transform", [t.oihw_to_hwio, t.linear_to_dense, t.conv1x1_to_dense])
+@pytest.mark.parametrize("transform", [t.oihw_to_hwio, t.oik_to_kio, t.linear_to_dense, t.conv1x1_to_dense])
 def test_transforms_refuse_the_wrong_rank(transform):
     with pytest.raises(ValueError, match="expected"):
         transform(np.zeros((3,)))
