@@ -11,6 +11,11 @@ from luximm_keras._serializable import serializable
 from luximm_keras.interop import transforms
 
 
+def conv_output_size(n, kernel: int, stride: int, padding: int, dilation: int):
+    """PyTorch's convolution output length along one axis (None stays None: the batch, unknown)."""
+    return None if n is None else (n + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
 @serializable
 class TimmTensor(keras.layers.Layer):
     """One parameter or buffer of timm's module used as a tensor (a class token, a position
@@ -91,10 +96,7 @@ class TorchConv2d(keras.layers.Layer):
                                   dilation_rate=self.dilation_rate, data_format="channels_first")
 
     def compute_output_shape(self, input_shape):
-        def size(n, k, s, p, d):
-            return None if n is None else (n + 2 * p - d * (k - 1) - 1) // s + 1
-
-        spatial = [size(n, k, s, p, d) for n, k, s, p, d in
+        spatial = [conv_output_size(n, k, s, p, d) for n, k, s, p, d in
                    zip(input_shape[2:], self.kernel_size, self.strides, self.padding, self.dilation_rate)]
         return (input_shape[0], self.filters, *spatial)
 
@@ -130,8 +132,7 @@ class TorchConv1d(keras.layers.Layer):
         return keras.ops.squeeze(outputs, 2)
 
     def compute_output_shape(self, input_shape):
-        n = input_shape[2]
-        length = None if n is None else (n + 2 * self.padding - self.dilation_rate * (self.kernel_size - 1) - 1) // self.strides + 1
+        length = conv_output_size(input_shape[2], self.kernel_size, self.strides, self.padding, self.dilation_rate)
         return (input_shape[0], self.filters, length)
 
     def get_config(self):
@@ -160,7 +161,7 @@ class TorchConv2dFunction(keras.layers.Layer):
     def compute_output_shape(self, inputs_shape, weight_shape, bias_shape=None):
         input_shape = inputs_shape
         out, _, *kernel = weight_shape
-        spatial = [None if n is None else (n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in
+        spatial = [conv_output_size(n, k, s, p, d) for n, k, s, p, d in
                    zip(input_shape[2:], kernel, self.strides, self.padding, self.dilation_rate)]
         return (input_shape[0], out, *spatial)
 
