@@ -43,7 +43,7 @@ def specs(cf) -> list:
         S(BottleneckBlock, {"filters": 32, "strides": 2, "group_size": 4, "bottle_ratio": 0.5, "activation": "silu", "zero_init_last": False, **se}, cf.IMG, "se-avg", spatial=True, batch_statistics=True),
         S(BottleneckBlock, {"filters": 16, "bottle_ratio": 0.5, "attn_layer": "eca", "extra_conv": True, "zero_init_last": False}, cf.IMG, "eca-extra-conv", spatial=True, batch_statistics=True),
         # GC's bottleneck LayerNorm needs more than one channel to pass gradients (timm's 1/8 of 8 is 1).
-        S(BottleneckBlock, {"filters": 16, "bottle_ratio": 0.5, "attn_layer": "gc", "attn_kwargs": {"rd_ratio": 0.5}, "zero_init_last": False}, cf.IMG, "gc", spatial=True, batch_statistics=True),
+        S(BottleneckBlock, {"filters": 16, "bottle_ratio": 0.5, "attn_layer": "gc", "attn_kwargs": {"rd_ratio": 0.5}, "zero_init_last": False}, cf.IMG, "gc", spatial=True, batch_statistics=True, zero_grad=("conv_attn/bias",)),
         S(BottleneckBlock, {"filters": 16, "strides": 2, "bottle_ratio": 0.5, "downsample": "avg", "aa_layer": "avg", "zero_init_last": False}, cf.IMG, "clip-aa", spatial=True, batch_statistics=True),
         # RegNetZ: inverted, no shortcut where the shape changes, linear output, EvoNorm.
         S(BottleneckBlock, {"filters": 16, "group_size": 8, "bottle_ratio": 2.0, "bottle_in": True, "linear_out": True, "downsample": "", "norm_layer": "evonorms0a", "norm_kwargs": {"group_size": 8}, "zero_init_last": False, **se}, cf.IMG, "regnetz-evos", spatial=True),

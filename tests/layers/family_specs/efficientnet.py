@@ -55,7 +55,7 @@ def specs(cf) -> list:
         # EfficientNet-X's space-to-depth start.
         S(DepthwiseSeparableConv, {"filters": 64, "s2d": 1, "se_ratio": 0.25 / 4, "activation": "silu"}, cf.IMG, "s2d-se", spatial=True, batch_statistics=True, stack=False),
         # GlobalContext in the SE slot; the test models' EvoNorm-S0, GroupNormAct and LayerNormAct2d.
-        S(InvertedResidual, {"filters": 16, "exp_ratio": 2.0, "se_ratio": 0.25, "se_layer": "gc", "activation": "silu", "norm_layer": "evonorm_s0", "norm_group_size": 8, "drop_path_rate": 0.25}, cf.IMG, "gc-evonorm-drop", spatial=True, drop_rates=("drop_path_rate",)),
+        S(InvertedResidual, {"filters": 16, "exp_ratio": 2.0, "se_ratio": 0.25, "se_layer": "gc", "activation": "silu", "norm_layer": "evonorm_s0", "norm_group_size": 8, "drop_path_rate": 0.25}, cf.IMG, "gc-evonorm-drop", spatial=True, drop_rates=("drop_path_rate",), zero_grad=("conv_attn/bias",)),
         S(EdgeResidual, {"filters": 32, "strides": 2, "exp_ratio": 2.0, "group_size": 16, "norm_layer": "groupnorm", "norm_group_size": 8}, cf.IMG, "grouped-groupnorm-s2", spatial=True),
         S(ConvBnAct, {"filters": 16, "skip": True, "group_size": 8, "norm_layer": "layernorm", "activation": "silu"}, cf.IMG, "grouped-layernorm-skip", spatial=True),
         # Dilated (timm's `output_stride` 8/16 past the stride): symmetric and TF SAME padding, mixed kernels.
