@@ -33,9 +33,38 @@ class BatchMultiple:
         raise TypeError("the batch size is not known when the model is built")
 
 
+# The multiple of the batch size a symbolic tensor's unknown axis holds, kept on the tensor itself:
+# a reshape to `(B * 4, N, C)` makes a tensor of 4 rows per example, and its later `view(B, 4, N, -1)`
+# must know that to compute the -1.
+_FACTOR = "_luximm_batch_factor"
+
+
+def batch_factor(x) -> int:
+    return getattr(x, _FACTOR, 1)
+
+
+def set_batch_factor(x, factor: int) -> None:
+    setattr(x, _FACTOR, int(factor))
+
+
+def inherit_batch_factor(result, inputs) -> None:
+    """Results an operation left unmarked take the batch factor of its first input with an unknown
+    axis (elementwise operations, convolutions, permutes keep it; reshapes set their own)."""
+    import keras
+
+    sources = [v for v in inputs if isinstance(v, keras.KerasTensor) and None in v.shape]
+    if not sources:
+        return
+    outputs = result if isinstance(result, (tuple, list)) else (result,)
+    for out in outputs:
+        if isinstance(out, keras.KerasTensor) and None in out.shape and not hasattr(out, _FACTOR):
+            set_batch_factor(out, batch_factor(sources[0]))
+
+
 def resolve_shape(shape, per_example: int) -> tuple[int, ...]:
     """A target shape for `reshape` without batch multiples: the one holding the batch becomes -1,
-    a `-1` beside it is computed from the `per_example` element count of the input."""
+    a `-1` beside it is computed from the input's element count per example (`per_example`: per
+    unit of the batch size, whatever multiple of it the input's unknown axis holds)."""
     batch = [i for i, d in enumerate(shape) if isinstance(d, BatchMultiple)]
     if not batch:
         return tuple(int(d) for d in shape)

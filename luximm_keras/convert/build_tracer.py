@@ -20,7 +20,7 @@ import operator
 import keras
 
 from luximm_keras.convert import mapping
-from luximm_keras.convert.batch import BatchMultiple
+from luximm_keras.convert.batch import BatchMultiple, inherit_batch_factor
 from luximm_keras.convert.layers import TimmTensor, TorchConstant, numpy_dtype
 from luximm_keras.interop.rules import LAYER_PATH_SEPARATOR
 
@@ -192,6 +192,7 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
                 self.reading = True
                 try:
                     env[node] = evaluate(kind, target, node.args, node.kwargs, node.name)
+                    inherit_batch_factor(env[node], keras_value(node.all_input_nodes))
                 except Unmapped as missing:
                     unmapped[missing.entry[:2]] += 1
                     first_seen.setdefault(missing.entry[:2], missing.entry[2])

@@ -30,7 +30,17 @@ class UnsupportedOperations(NotImplementedError):
             "luximm_keras.convert.register_module / register_function / register_method):\n" + "\n".join(lines))
 
 
-def from_timm(model, *, img_size=None, name: str | None = None) -> keras.Model:
+class ConversionMismatch(ValueError):
+    """The converted model does not compute what timm's module computes (a mapping that is wrong for
+    this model): refused rather than returned."""
+
+
+# How far the converted model's outputs may be from timm's on the conversion check, relative to
+# max(1, |timm's|): float32 rounding stays orders of magnitude below, a wrong mapping far above.
+CHECK_TOLERANCE = 1e-3
+
+
+def from_timm(model, *, img_size=None, name: str | None = None, check: bool = True) -> keras.Model:
     """A functional Keras model that computes what timm's `model` computes.
 
     Args:
@@ -39,6 +49,9 @@ def from_timm(model, *, img_size=None, name: str | None = None) -> keras.Model:
         img_size: `(height, width)` the converted model takes; default the model's
             `pretrained_cfg["input_size"]`.
         name: the Keras model's name (default: the timm architecture's name).
+        check: run timm's module and the converted model on a random batch of two images and refuse
+            (`ConversionMismatch`) a model whose outputs differ by more than `CHECK_TOLERANCE` x
+            max(1, |timm's|).
 
     Returns:
         `keras.Model` taking NHWC images `(batch, height, width, channels)`, with every parameter
@@ -47,6 +60,7 @@ def from_timm(model, *, img_size=None, name: str | None = None) -> keras.Model:
 
     Raises:
         UnsupportedOperations: listing every operation of the traced graph without a mapping.
+        ConversionMismatch: with `check`, when the converted model computes something else.
     """
     if keras.backend.backend() == "tensorflow" and "torchvision" not in sys.modules:
         raise RuntimeError("Converting on the TensorFlow backend: import timm before keras (TensorFlow "
@@ -88,7 +102,39 @@ def from_timm(model, *, img_size=None, name: str | None = None) -> keras.Model:
     report = load_timm_weights(keras_model, state, strict=False)
     if report.missing or report.mismatched:
         raise ValueError(f"{arch}: the converted model does not take timm's weights: {report}")
+    if check:
+        _check_against_timm(model, keras_model, arch)
     return keras_model
+
+
+def _check_against_timm(module, keras_model: keras.Model, arch: str) -> None:
+    import numpy as np
+    import torch
+
+    images = np.random.default_rng(0).standard_normal((2, *keras_model.input_shape[1:])).astype("float32")
+    with torch.no_grad():
+        expected = module(torch.from_numpy(images.transpose(0, 3, 1, 2)))
+    expected = [t.detach().cpu().float().numpy() for t in _leaves(expected)]
+    got = [np.asarray(keras.ops.convert_to_numpy(t), "float32") for t in _leaves(keras_model(images))]
+    if len(got) != len(expected) or any(g.shape != e.shape for g, e in zip(got, expected)):
+        raise ConversionMismatch(f"{arch}: the converted model's outputs have shapes "
+                                 f"{[g.shape for g in got]}, timm's {[e.shape for e in expected]}")
+    for i, (g, e) in enumerate(zip(got, expected)):
+        error = float(np.max(np.abs(g - e), initial=0.0))
+        scale = max(1.0, float(np.max(np.abs(e), initial=0.0)))
+        if not error <= CHECK_TOLERANCE * scale:  # NaN fails too
+            raise ConversionMismatch(
+                f"{arch}: the converted model's output {i} differs from timm's by {error:.3g} "
+                f"(allowed {CHECK_TOLERANCE * scale:.3g}) on random images: a mapping this model uses is "
+                "wrong for it (please report it)")
+
+
+def _leaves(outputs) -> list:
+    if isinstance(outputs, dict):
+        outputs = list(outputs.values())
+    if isinstance(outputs, (tuple, list)):
+        return [leaf for item in outputs for leaf in _leaves(item)]
+    return [outputs]
 
 
 def _reserve_names(names) -> None:

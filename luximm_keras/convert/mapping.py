@@ -17,7 +17,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from luximm_keras.convert.batch import BatchMultiple, resolve_shape
+from luximm_keras.convert.batch import BatchMultiple, batch_factor, resolve_shape, set_batch_factor
 from luximm_keras.convert.layers import TorchConv1d, TorchConv2d, TorchConv2dFunction
 from luximm_keras.layers.batch_norm import BatchNorm2D
 from luximm_keras.layers.norm_act import BatchNormAct2D
@@ -59,12 +59,15 @@ def is_tensor(value) -> bool:
 
 
 def shape_of(x) -> tuple:
-    """PyTorch's `x.shape`: the batch axis (unknown until called) as `BatchMultiple(1)`."""
-    return tuple(BatchMultiple(1, x) if d is None else int(d) for d in x.shape)
+    """PyTorch's `x.shape`: the axis that holds the batch (unknown until called) as the multiple of
+    the batch size it is (`BatchMultiple(k)`)."""
+    return tuple(BatchMultiple(batch_factor(x), x) if d is None else int(d) for d in x.shape)
 
 
 def per_example(x) -> int:
-    return math.prod(int(d) for d in x.shape[1:]) if x.shape[0] is None else math.prod(x.shape)
+    """Elements per unit of the batch size (all of them for a tensor without a batch axis)."""
+    known = math.prod(int(d) for d in x.shape if d is not None)
+    return known * batch_factor(x) if None in x.shape else known
 
 
 def _axis(dim: int, ndim: int) -> int:
@@ -76,7 +79,10 @@ def reshape(x, *shape):
     target = resolve_shape(shape, per_example(x))
     if x.shape[0] is None and -1 not in target:
         target = (-1, *target[1:])  # a fixed leading size equal to the batch: keep it free
-    return ops.reshape(x, target)
+    out = ops.reshape(x, target)
+    if None in x.shape:  # the free axis holds what the others leave of each example
+        set_batch_factor(out, per_example(x) // math.prod(d for d in target if d != -1))
+    return out
 
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1):
@@ -174,7 +180,7 @@ def _expand(x, *sizes):
         return ops.broadcast_to(x, tuple(target))
     (at,) = batch
     source = target[at].source
-    if at != 0 or target[at].factor != 1 or source is None:
+    if at != 0 or source is None or target[at].factor != batch_factor(source):
         raise NotImplementedError(f"expand to {sizes}")
     if isinstance(shape[0], BatchMultiple):  # x has the batch axis already: broadcast the others
         return x + ops.zeros((1, *target[1:]), x.dtype)
@@ -512,7 +518,11 @@ def _group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
 
 
 def _cat(tensors, dim=0):
-    return ops.concatenate(list(tensors), axis=dim)
+    tensors = list(tensors)
+    out = ops.concatenate(tensors, axis=dim)
+    if out.shape[dim] is None:  # along the batch axis: (k B) + (m B) rows
+        set_batch_factor(out, sum(batch_factor(t) for t in tensors))
+    return out
 
 
 def register_torch_mappings() -> None:

@@ -15,7 +15,7 @@ import torch
 
 import keras
 
-from luximm_keras.convert import UnsupportedOperations, from_timm, register_function
+from luximm_keras.convert import ConversionMismatch, UnsupportedOperations, from_timm, register_function
 from luximm_keras.interop import export_timm_weights, load_timm_weights
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
@@ -114,6 +114,16 @@ def test_unsupported_operations_are_all_named_and_a_registered_mapping_converts(
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), expected, rtol=1e-5, atol=1e-5)
 
 
+def test_a_wrong_mapping_is_refused_at_conversion(monkeypatch):
+    from luximm_keras.convert import mapping
+
+    monkeypatch.setattr(mapping, "FUNCTIONS", dict(mapping.FUNCTIONS))
+    register_function(torch.cumsum)(lambda x, dim: keras.ops.cumsum(x, axis=dim + 1))  # the wrong axis
+    with pytest.raises(ConversionMismatch, match="differs from timm's"):
+        from_timm(_Cumulative(), img_size=(4, 4), name="cumulative")
+    assert from_timm(_Cumulative(), img_size=(4, 4), name="cumulative", check=False) is not None
+
+
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="once, where import order matters: TensorFlow before "
                                                     "torchvision crashes, so the command converts in a timm-first process")
 def test_convert_command_falls_back_to_the_automatic_path(tmp_path, capsys):
@@ -174,6 +184,11 @@ def _op_cases():
         "standardized_kernel": _Ops(lambda s, x: F.conv2d(x, F.batch_norm(
             s.parts[0].weight.reshape(1, 4, -1), None, None, training=True, momentum=0.0, eps=1e-6).reshape_as(
             s.parts[0].weight)), nn.Conv2d(3, 4, 3, bias=False)),
+        # MobileViT's unfolding: patches as rows of the batch (B * 4), then back by the batch size,
+        # and by the row count (window reversal); the -1 of each must know how many rows per example.
+        "batch_rows_folded": _Ops(lambda s, x: x.reshape(x.shape[0] * 3, 9, 11).view(x.shape[0], 3, 9, -1)),
+        "batch_rows_unfolded": _Ops(lambda s, x: (lambda y: y.view(y.shape[0] // 3, 3, -1, 11))(
+            x.reshape(x.shape[0] * 3, 99) + 1)),
         "expand_token": _Ops(lambda s, x: torch.cat([s.parts[0].weight.reshape(1, 1, -1).expand(x.shape[0], -1, -1),
                                                      x.flatten(2).transpose(1, 2)], dim=1), nn.Linear(1, 3)),
     }
