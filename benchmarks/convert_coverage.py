@@ -65,7 +65,7 @@ def check(arch: str) -> dict:
     start = time.perf_counter()
     try:
         reference = perturbed_timm_model(arch, calibrate_batch_norms=True)
-        model = from_timm(reference)
+        model = from_timm(reference, check=False)  # compared below, at its own tolerance
     except UnsupportedOperations as error:
         ops = [f"{kind} {target} x{count}" for kind, target, _, count in error.operations]
         return {"status": "unsupported", "detail": "; ".join(ops)}
