@@ -14,7 +14,9 @@ PyTorch's own modules with a mapping (and those without one: they are reported) 
 from __future__ import annotations
 
 import collections
+import contextlib
 import copy
+import functools
 import operator
 
 import keras
@@ -206,7 +208,8 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
             return wrap(node, env[node])
 
     tracer = BuildTracer()
-    graph = tracer.trace(module)
+    with _factories_traced_on_batch_sizes(tracer):
+        graph = tracer.trace(module)
     if unmapped:
         raise UnsupportedError([(kind, target, first_seen[(kind, target)], count)
                                 for (kind, target), count in unmapped.items()])
@@ -218,6 +221,35 @@ class UnsupportedError(Exception):
     def __init__(self, operations):
         super().__init__(f"{len(operations)} unmapped operations")
         self.operations = operations
+
+
+# PyTorch's tensor factories: called with plain sizes they run in PyTorch (a constant of the model);
+# with the batch size among them (EdgeNeXt's `torch.zeros(B, H, W)` mask) they must be traced.
+_FACTORIES = ("zeros", "ones", "full", "empty")
+
+
+@contextlib.contextmanager
+def _factories_traced_on_batch_sizes(tracer):
+    import torch
+
+    originals = {name: getattr(torch, name) for name in _FACTORIES}
+
+    def traced_when_batch_sized(factory):
+        @functools.wraps(factory)
+        def call(*args, **kwargs):
+            sizes = args[0] if args and isinstance(args[0], (tuple, list)) else args
+            if any(isinstance(d, BatchMultiple) for d in sizes):
+                return tracer.create_proxy("call_function", factory, args, kwargs)
+            return factory(*args, **kwargs)
+        return call
+
+    try:
+        for name, factory in originals.items():
+            setattr(torch, name, traced_when_batch_sized(factory))
+        yield
+    finally:
+        for name, factory in originals.items():
+            setattr(torch, name, factory)
 
 
 def _attr(module, target: str):

@@ -149,7 +149,8 @@ def _unbind(x, dim=0):
 
 @register_method("chunk")
 def _chunk(x, chunks, dim=0):
-    return tuple(ops.split(x, chunks, axis=dim))
+    """PyTorch's chunks: ceil(n / chunks) each, the last one shorter (88 channels in 3: 30, 30, 28)."""
+    return _split(x, -(-x.shape[dim] // chunks), dim)
 
 
 @register_method("split")
@@ -214,6 +215,31 @@ FUNCTIONS[operator.mod] = _binary(operator.mod, ops.mod)
 for _py, _k in [(operator.eq, ops.equal), (operator.ne, ops.not_equal), (operator.lt, ops.less),
                 (operator.le, ops.less_equal), (operator.gt, ops.greater), (operator.ge, ops.greater_equal)]:
     FUNCTIONS[_py] = _binary(_py, _k)
+
+
+
+def _invert(a):
+    if not is_tensor(a):
+        return ~a
+    return ops.logical_not(a) if a.dtype == "bool" else ops.bitwise_invert(a)
+
+
+FUNCTIONS[operator.invert] = _invert
+for _py, _bool, _int in [(operator.and_, ops.logical_and, ops.bitwise_and),
+                         (operator.or_, ops.logical_or, ops.bitwise_or),
+                         (operator.xor, ops.logical_xor, ops.bitwise_xor)]:
+    FUNCTIONS[_py] = (lambda py, on_bool, on_int: lambda a, b: (
+        py(a, b) if not (is_tensor(a) or is_tensor(b))
+        else (on_bool if "bool" in (getattr(a, "dtype", None), getattr(b, "dtype", None)) else on_int)(a, b)))(
+            _py, _bool, _int)
+
+# Elementwise tensor methods that are one Keras op.
+METHODS.update({"neg": ops.negative, "log": ops.log, "sqrt": ops.sqrt, "square": ops.square, "floor": ops.floor,
+                "ceil": ops.ceil, "round": ops.round, "sign": ops.sign, "reciprocal": lambda x: 1 / x,
+                "erf": ops.erf, "relu": ops.relu, "tanh": ops.tanh, "logical_not": ops.logical_not,
+                "bool": lambda x: ops.cast(x, "bool"), "int": lambda x: ops.cast(x, "int32"),
+                "long": lambda x: ops.cast(x, "int64"), "half": lambda x: ops.cast(x, "float16"),
+                "bfloat16": lambda x: ops.cast(x, "bfloat16"), "sub_": METHODS["sub"], "div_": METHODS["truediv"]})
 
 
 def _assert(condition, message=""):

@@ -11,12 +11,13 @@ import operator
 import numpy as np
 from keras import ops
 
-from luximm_keras.convert.batch import batch_factor, set_batch_factor
+from luximm_keras.convert.batch import BatchMultiple, batch_factor, set_batch_factor
 from luximm_keras.convert.layers import TorchConv2dFunction
 from luximm_keras.convert.mapping import (
     FUNCTIONS,
     METHODS,
     _assert,
+    _chunk,
     _expand,
     _mean,
     _split,
@@ -25,6 +26,7 @@ from luximm_keras.convert.mapping import (
     flatten,
     is_tensor,
     keras_dtype,
+    per_example,
     permute,
     reshape,
     shape_of,
@@ -270,6 +272,47 @@ def _cat(tensors, dim=0):
     return out
 
 
+def _repeat(x, *sizes):
+    """`Tensor.repeat`: a tile; a repeat by the batch size (XCiT's position encoding, made once and
+    repeated per image) broadcasts over the batch."""
+    sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    for _ in range(len(sizes) - x.ndim):
+        x = ops.expand_dims(x, 0)
+    plain = [1 if isinstance(s, BatchMultiple) else int(s) for s in sizes]
+    if any(p != 1 for p in plain):
+        x = ops.tile(x, plain)
+    batch = [i for i, s in enumerate(sizes) if isinstance(s, BatchMultiple)]
+    if batch:
+        if batch != [0] or x.shape[0] != 1:
+            raise NotImplementedError(f"repeat {sizes} of a tensor of shape {x.shape}")
+        x = _expand(x, sizes[0], *[-1] * (x.ndim - 1))
+    return x
+
+
+def _filled(value):
+    """`torch.zeros(B, H, W)` and the like, sized by the batch (the factories are traced only then)."""
+    def factory(*size, fill_value=None, dtype=None, **kwargs):
+        size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        fill = value if fill_value is None else fill_value
+        dtype = keras_dtype(dtype) if dtype is not None else ("bool" if isinstance(fill, bool) else "float32")
+        # Broadcast as numbers (the batch is reached by adding zeros), then the dtype asked for.
+        return ops.cast(_expand(ops.full((1,) * len(size), float(fill), "float32"), *size), dtype)
+    return factory
+
+
+def _full(size, fill_value, **kwargs):
+    return _filled(fill_value)(size, **kwargs)
+
+
+def _cumsum(x, dim, dtype=None):
+    return ops.cumsum(x if dtype is None else ops.cast(x, keras_dtype(dtype)), axis=dim)
+
+
+def _numel(x):
+    """`Tensor.numel()`: a number, or a multiple of the batch size."""
+    return BatchMultiple(per_example(x), x) if None in x.shape else per_example(x)
+
+
 def register() -> None:
     import torch
     import torch.nn.functional as F
@@ -352,6 +395,10 @@ def register() -> None:
         torch.mean: _mean, torch.sum: _sum, F.interpolate: _interpolate, torch.sin: ops.sin, torch.cos: ops.cos,
         torch.addcmul: lambda a, b, c, value=1: a + value * b * c, torch.amax: _amax, torch.norm: _norm,
     })
+    METHODS.update({"repeat": _repeat, "numel": _numel, "cumsum": _cumsum})
+    FUNCTIONS.update({torch.zeros: _filled(0.0), torch.empty: _filled(0.0), torch.ones: _filled(1.0),
+                      torch.full: _full, torch.cumsum: _cumsum,
+                      torch.chunk: _chunk})
     METHODS.update({"clamp": _clamp, "tile": _tile, "roll": _roll, "max": _max, "rsqrt": ops.rsqrt,
                     "reshape_as": lambda x, other: reshape(x, shape_of(other)), "abs": ops.abs})
     METHODS.update({"to": _to, "type": _to, "norm": _norm, "amax": _amax, "sin": ops.sin, "cos": ops.cos,

@@ -112,9 +112,15 @@ def register() -> None:
     def _bn_act(m, name):
         if not isinstance(m.drop, nn.Identity) and not isinstance(m.drop, nn.Dropout):
             raise NotImplementedError(f"BatchNormAct2d with drop {type(m.drop).__name__}")
-        activation = activation_name(m.act)
-        return BatchNormAct2D(epsilon=m.eps, momentum=1 - (m.momentum or 0.1), activation=activation,
+        try:
+            activation, act = activation_name(m.act), None
+        except NotImplementedError:  # an activation with arguments (TResNet's LeakyReLU): its own mapping
+            if type(m.act) not in MODULES:
+                raise
+            activation, act = None, MODULES[type(m.act)](m.act, f"{name}__act")
+        norm = BatchNormAct2D(epsilon=m.eps, momentum=1 - (m.momentum or 0.1), activation=activation,
                               data_format="channels_first", center=m.affine, scale=m.affine, name=name)
+        return norm if act is None else (lambda x: act(norm(x)))
 
     @register_module(nn.LayerNorm)
     def _ln(m, name):

@@ -96,7 +96,7 @@ def test_converted_model_saves_and_runs_in_a_process_without_torch(tmp_path):
 
 class _Cumulative(torch.nn.Module):
     def forward(self, x):
-        return torch.cumsum(x, dim=1).flatten(1)
+        return torch.logcumsumexp(x, dim=1).flatten(1)
 
 
 def test_unsupported_operations_are_all_named_and_a_registered_mapping_converts(monkeypatch):
@@ -104,10 +104,10 @@ def test_unsupported_operations_are_all_named_and_a_registered_mapping_converts(
 
     with pytest.raises(UnsupportedOperations) as error:
         from_timm(_Cumulative(), img_size=(4, 4), name="cumulative")
-    assert [(kind, target) for kind, target, *_ in error.value.operations] == [("function", "torch.cumsum")]
-    assert "torch.cumsum" in str(error.value)
+    assert [(kind, target) for kind, target, *_ in error.value.operations] == [("function", "torch.logcumsumexp")]
+    assert "torch.logcumsumexp" in str(error.value)
     monkeypatch.setattr(mapping, "FUNCTIONS", dict(mapping.FUNCTIONS))
-    register_function(torch.cumsum)(lambda x, dim: keras.ops.cumsum(x, axis=dim))
+    register_function(torch.logcumsumexp)(lambda x, dim: keras.ops.log(keras.ops.cumsum(keras.ops.exp(x), axis=dim)))
     model = from_timm(_Cumulative(), img_size=(4, 4), name="cumulative")
     x = np.random.default_rng(0).standard_normal((2, 4, 4, 3)).astype("float32")
     expected = _Cumulative()(nchw(x)).numpy()
@@ -118,7 +118,8 @@ def test_a_wrong_mapping_is_refused_at_conversion(monkeypatch):
     from luximm_keras.convert import mapping
 
     monkeypatch.setattr(mapping, "FUNCTIONS", dict(mapping.FUNCTIONS))
-    register_function(torch.cumsum)(lambda x, dim: keras.ops.cumsum(x, axis=dim + 1))  # the wrong axis
+    register_function(torch.logcumsumexp)(  # along the wrong axis
+        lambda x, dim: keras.ops.log(keras.ops.cumsum(keras.ops.exp(x), axis=dim + 1)))
     with pytest.raises(ConversionMismatch, match="differs from timm's"):
         from_timm(_Cumulative(), img_size=(4, 4), name="cumulative")
     assert from_timm(_Cumulative(), img_size=(4, 4), name="cumulative", check=False) is not None
@@ -189,6 +190,12 @@ def _op_cases():
         "batch_rows_folded": _Ops(lambda s, x: x.reshape(x.shape[0] * 3, 9, 11).view(x.shape[0], 3, 9, -1)),
         "batch_rows_unfolded": _Ops(lambda s, x: (lambda y: y.view(y.shape[0] // 3, 3, -1, 11))(
             x.reshape(x.shape[0] * 3, 99) + 1)),
+        # EdgeNeXt's position mask, made by the batch size: factory, dtype change, invert, cumsum.
+        "batch_sized_mask": _Ops(lambda s, x: x + (~torch.zeros(x.shape[0], x.shape[2], x.shape[3]).to(
+            dtype=torch.bool)).cumsum(1, dtype=torch.float32).unsqueeze(1)),
+        "repeat_over_batch": _Ops(lambda s, x: x * s.parts[0].weight.reshape(1, 3, 1, 1).repeat(
+            x.shape[0], 1, x.shape[2], 1).tile(1, 1, 1, x.shape[3]), nn.Linear(1, 3)),
+        "chunk_uneven": _Ops(lambda s, x: torch.cat([c * (i + 1) for i, c in enumerate(x.flatten(2).chunk(4, dim=2))], 2)),
         "expand_token": _Ops(lambda s, x: torch.cat([s.parts[0].weight.reshape(1, 1, -1).expand(x.shape[0], -1, -1),
                                                      x.flatten(2).transpose(1, 2)], dim=1), nn.Linear(1, 3)),
     }
