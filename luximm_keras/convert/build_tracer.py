@@ -83,6 +83,9 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
                 raise TypeError("len() of a tensor whose first axis is the batch")
             return int(length)
 
+        def __setitem__(self, index, value):  # in place: the tracer rebinds this tensor to the result
+            self.tracer.create_proxy("call_function", operator.setitem, (self, index, value), {})
+
         def __bool__(self):
             raise torch.fx.proxy.TraceError(
                 "control flow on a tensor's values (not its shape) cannot be converted")
@@ -150,9 +153,10 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
                 raise Unmapped("function", function_name(target), node_name)
             return mapping.FUNCTIONS[target](*keras_value(args), **keras_value(kwargs))
         if kind == "call_method":
-            if target not in mapping.METHODS:
+            method = mapping.METHODS.get(target) or (_in_place(kind, target) and mapping.METHODS.get(target[:-1]))
+            if not method:
                 raise Unmapped("method", f"Tensor.{target}", node_name)
-            return mapping.METHODS[target](*keras_value(args), **keras_value(kwargs))
+            return method(*keras_value(args), **keras_value(kwargs))
         raise ValueError(f"unexpected node kind {kind}")
 
     class BuildTracer(torch.fx.Tracer):
@@ -195,6 +199,10 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
                 try:
                     env[node] = evaluate(kind, target, node.args, node.kwargs, node.name)
                     inherit_batch_factor(env[node], keras_value(node.all_input_nodes))
+                    if _in_place(kind, target) and isinstance(node.args[0], torch.fx.Node):
+                        # `x.add_(y)`, `x[i] = y`: later uses of x (its node) read the result. (A
+                        # view of x changed in place leaves x as it was: from_timm's check finds it.)
+                        env[node.args[0]] = env[node]
                 except Unmapped as missing:
                     unmapped[missing.entry[:2]] += 1
                     first_seen.setdefault(missing.entry[:2], missing.entry[2])
@@ -250,6 +258,12 @@ def _factories_traced_on_batch_sizes(tracer):
     finally:
         for name, factory in originals.items():
             setattr(torch, name, factory)
+
+
+def _in_place(kind: str, target) -> bool:
+    if kind == "call_method":
+        return target.endswith("_") and not target.startswith("_")
+    return kind == "call_function" and target is operator.setitem
 
 
 def _attr(module, target: str):

@@ -14,6 +14,7 @@ import operator
 from collections.abc import Callable
 
 import keras
+import numpy as np
 from keras import ops
 
 from luximm_keras.convert.batch import BatchMultiple, batch_factor, resolve_shape, set_batch_factor
@@ -278,6 +279,41 @@ def _getitem(x, index):
                 axis += 1 if not isinstance(i, int) else 0
         index = tuple(kept)
     return x[index]
+
+
+@register_function(operator.setitem)
+def _setitem(x, index, value):
+    """`x[index] = value` as a new tensor (the tracer rebinds `x` to it): the value, broadcast and
+    padded into place, where a constant mask of the indexed region is set. Slices of step 1 and
+    integers, the whole batch axis."""
+    index = index if isinstance(index, tuple) else (index,)
+    if Ellipsis in index:
+        at = index.index(Ellipsis)
+        index = index[:at] + (slice(None),) * (x.ndim - len(index) + 1) + index[at + 1:]
+    index = index + (slice(None),) * (x.ndim - len(index))
+    region, pads, mask_index = [], [], []
+    for d, i in zip(x.shape, index):
+        if d is None:
+            if i != slice(None):
+                raise NotImplementedError(f"assigning to part of the batch ({index})")
+            region.append(1), pads.append((0, 0)), mask_index.append(slice(None))
+            continue
+        if isinstance(i, int):
+            i = slice(i % d, i % d + 1)
+        if not isinstance(i, slice) or i.indices(d)[2] != 1:
+            raise NotImplementedError(f"assigning to x[{index}]")
+        start, stop, _ = i.indices(d)
+        region.append(max(stop - start, 0)), pads.append((start, d - max(stop, start))), mask_index.append(i)
+    mask = np.zeros([1 if d is None else d for d in x.shape], bool)
+    mask[tuple(mask_index)] = True
+    if is_tensor(value):
+        value = ops.cast(value, x.dtype)
+        for axis, i in enumerate(index):  # integer indices dropped their axis
+            if isinstance(i, int):
+                value = ops.expand_dims(value, axis)
+        value = value + ops.zeros(region, x.dtype)  # broadcast to the region (the batch stays as it is)
+        value = ops.pad(value, pads)
+    return ops.where(ops.convert_to_tensor(mask), value, x)
 
 
 @register_function(getattr)

@@ -119,8 +119,8 @@ def _pool2d(kind, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=
     window, and which padded positions an average counts, as PyTorch's kernels do."""
     pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)  # noqa: E731
     kernel, stride, padding = pair(kernel_size), pair(stride if stride else kernel_size), pair(padding)
-    if divisor_override or return_indices or pair(dilation) != (1, 1):
-        raise NotImplementedError(f"{kind} pooling with divisor_override, indices or dilation")
+    if return_indices or pair(dilation) != (1, 1) or (divisor_override and kind != "avg"):
+        raise NotImplementedError(f"{kind} pooling with indices or dilation")
     extra = []
     for n, k, s, p in zip(x.shape[2:], kernel, stride, padding):
         out = -(-(n + 2 * p - k) // s) + 1 if ceil_mode else (n + 2 * p - k) // s + 1
@@ -133,6 +133,8 @@ def _pool2d(kind, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=
             x = ops.pad(x, pads, constant_values=float("-inf"))
         return ops.max_pool(x, kernel, stride, padding="valid", data_format="channels_first")
     pooled = ops.average_pool(ops.pad(x, pads), kernel, stride, padding="valid", data_format="channels_first")
+    if divisor_override:  # each window's sum over the given divisor, whatever it covers
+        return pooled * (kernel[0] * kernel[1] / divisor_override)
     if not (any(padding) or any(extra)):
         return pooled
     # The share of each window PyTorch counts: the input, and the explicit padding with
@@ -148,6 +150,17 @@ def _pool2d(kind, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=
     return pooled / share
 
 
+def _avg_pool2d_function(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                         divisor_override=None):
+    """`F.avg_pool2d`, with its own argument order (no dilation)."""
+    return _pool2d("avg", x, kernel_size, stride, padding, 1, ceil_mode, count_include_pad, divisor_override)
+
+
+def _max_pool2d_function(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                         return_indices=False):
+    return _pool2d("max", x, kernel_size, stride, padding, dilation, ceil_mode, return_indices=return_indices)
+
+
 def _same_pads(x, kernel, stride, dilation):
     """TensorFlow's SAME padding of an NCHW map's two spatial axes (timm's `pad_same`), as F.pad pairs."""
     pads = []
@@ -159,15 +172,18 @@ def _same_pads(x, kernel, stride, dilation):
 
 def _source_taps(n: int, m: int, mode: str, align_corners: bool):
     """PyTorch's upsample kernels along one axis of n pixels resized to m: for each output pixel,
-    the input pixels it reads and their weights (aten/src/ATen/native/UpSample.h)."""
+    the input pixels it reads and their weights (aten/src/ATen/native/UpSample.h), source positions
+    in float32 as PyTorch computes them for float32 maps (far from the origin their rounding shows)."""
+    f = np.float32
     if mode == "nearest":
-        return [[(min(int(math.floor(i * n / m)), n - 1), 1.0)] for i in range(m)]
+        scale = f(n) / f(m)
+        return [[(min(int(math.floor(f(i) * scale)), n - 1), 1.0)] for i in range(m)]
     taps = []
     for i in range(m):
         if align_corners:
-            src = i * (n - 1) / (m - 1) if m > 1 else 0.0
+            src = float((f(n - 1) / f(m - 1)) * f(i)) if m > 1 else 0.0
         else:
-            src = (i + 0.5) * n / m - 0.5
+            src = float((f(n) / f(m)) * (f(i) + f(0.5)) - f(0.5))
             if mode == "bilinear":
                 src = max(src, 0.0)
         base = int(math.floor(src))
@@ -210,22 +226,25 @@ def _resample_axis(x, axis: int, taps):
 
 def _interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
                  antialias=False):
-    """PyTorch's `F.interpolate` of an NCHW map: nearest, bilinear and bicubic (either `align_corners`),
-    from PyTorch's own source positions and kernel weights."""
+    """PyTorch's `F.interpolate` of an (N, C, *spatial) map: nearest, (bi/tri)linear and bicubic
+    (either `align_corners`), from PyTorch's own source positions and kernel weights."""
     spatial = x.shape[2:]
     if size is None:
         factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * len(spatial)
         size = tuple(int(math.floor(n * f)) for n, f in zip(spatial, factors))
     size = tuple(size) if isinstance(size, (tuple, list)) else (size,) * len(spatial)
-    if len(spatial) != 2 or antialias or mode not in ("nearest", "bilinear", "bicubic"):
+    # (bi/tri)linear is linear along each axis; bicubic is PyTorch's on 2 axes only.
+    axes_of_mode = {"nearest": len(spatial), "linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
+    if antialias or axes_of_mode.get(mode) != len(spatial):
         raise NotImplementedError(f"interpolate mode {mode!r} over {len(spatial)} axes, antialias={antialias}")
     if scale_factor is not None and not recompute_scale_factor and mode != "nearest" and not align_corners:
-        factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * 2
+        factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * len(spatial)
         if any(abs(n * f - m) > 1e-9 for n, f, m in zip(spatial, factors, size)):
             raise NotImplementedError("interpolate with a scale factor that is not the size ratio")
     for axis, (n, m) in enumerate(zip(spatial, size)):
         if n != m or mode != "nearest":
-            x = _resample_axis(x, 2 + axis, _source_taps(n, m, mode, bool(align_corners)))
+            taps = _source_taps(n, m, "bilinear" if mode.endswith("linear") else mode, bool(align_corners))
+            x = _resample_axis(x, 2 + axis, taps)
     return x
 
 
@@ -332,8 +351,7 @@ def register() -> None:
         F.layer_norm: _layer_norm, F.batch_norm: _batch_norm, F.linear: _linear,
         F.scaled_dot_product_attention: _sdpa, F.adaptive_avg_pool2d: _adaptive_avg_pool2d,
         F.adaptive_max_pool2d: _adaptive_max_pool2d, F.pad: _pad,
-        F.avg_pool2d: lambda x, *a, **k: _pool2d("avg", x, *a, **k),
-        F.max_pool2d: lambda x, *a, **k: _pool2d("max", x, *a, **k),
+        F.avg_pool2d: _avg_pool2d_function, F.max_pool2d: _max_pool2d_function,
         F.dropout: lambda x, p=0.5, training=False, inplace=False: x,
         F.normalize: lambda x, p=2.0, dim=1, eps=1e-12, out=None: x / ops.maximum(
             ops.norm(x, ord=p, axis=dim, keepdims=True), eps),

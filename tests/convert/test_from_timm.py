@@ -179,6 +179,10 @@ def _op_cases():
         "interpolate_bilinear_down": _Ops(lambda s, x: F.interpolate(x, size=(4, 7), mode="bilinear")),
         "interpolate_bilinear_corners": _Ops(lambda s, x: F.interpolate(x, size=(13, 6), mode="bilinear",
                                                                          align_corners=True)),
+        "interpolate_linear_1d": _Ops(lambda s, x: F.interpolate(x.flatten(2), size=40, mode="linear")),
+        "avg_pool_divisor_override": _Ops(lambda s, x: F.avg_pool2d(x, 3, 2, padding=1, divisor_override=4)),
+        "avg_pool_positional": _Ops(lambda s, x: F.avg_pool2d(x, 2, 2, 0, True, False)),  # ceil, not counted
+        "max_pool_positional": _Ops(lambda s, x: F.max_pool2d(x, 3, 2, 1, 1, True)),
         "interpolate_bicubic": _Ops(lambda s, x: F.interpolate(x, size=(14, 5), mode="bicubic")),
         "gather_list": _Ops(lambda s, x: x[:, :, [3, 0, 2]]),
         "adaptive_avg_pool": _Ops(lambda s, x: F.adaptive_avg_pool2d(x, (4, 3))),
@@ -196,6 +200,12 @@ def _op_cases():
         "repeat_over_batch": _Ops(lambda s, x: x * s.parts[0].weight.reshape(1, 3, 1, 1).repeat(
             x.shape[0], 1, x.shape[2], 1).tile(1, 1, 1, x.shape[3]), nn.Linear(1, 3)),
         "chunk_uneven": _Ops(lambda s, x: torch.cat([c * (i + 1) for i, c in enumerate(x.flatten(2).chunk(4, dim=2))], 2)),
+        # In place: NaFlexViT adds its position embedding with add_, MViT-V2 assigns a slice.
+        "add_in_place": _Ops(lambda s, x: (lambda y: (y.add_(s.parts[0].weight.reshape(1, 3, 1, 1)), y * 2)[1])(x * 1),
+                             nn.Linear(1, 3)),
+        "slice_assignment": _Ops(lambda s, x: (lambda y: (y.__setitem__((slice(None), slice(None), slice(2, None), 3),
+                                                                        y[:, :, 2:, 3] * 3 + 1), y - 1)[1])(x + 0)),
+        "scalar_assignment": _Ops(lambda s, x: (lambda y: (y.__setitem__((..., 0), 5.0), y)[1])(x * 1)),
         "expand_token": _Ops(lambda s, x: torch.cat([s.parts[0].weight.reshape(1, 1, -1).expand(x.shape[0], -1, -1),
                                                      x.flatten(2).transpose(1, 2)], dim=1), nn.Linear(1, 3)),
     }
