@@ -170,5 +170,58 @@ class TorchConv2dFunction(keras.layers.Layer):
                 "dilation_rate": self.dilation_rate}
 
 
+@serializable
+class TorchConvTranspose2d(keras.layers.Layer):
+    """PyTorch's `nn.ConvTranspose2d` on an NCHW map (stride, padding, output_padding, dilation; one
+    group): Keras' full transposed convolution, then PyTorch's crop. The kernel in Keras' transposed
+    layout `(kh, kw, out, in)`, which PyTorch's `(in, out, kh, kw)` gives by the same axis order as a
+    convolution's."""
+
+    timm_mapping = {"kernel": ("weight", "oihw_to_hwio"), "bias": ("bias", "identity")}
+
+    def __init__(self, filters: int, kernel_size, strides=(1, 1), padding=(0, 0), output_padding=(0, 0),
+                 dilation_rate=(1, 1), use_bias: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.use_bias = int(filters), bool(use_bias)
+        self.kernel_size = tuple(int(k) for k in kernel_size)
+        self.strides = tuple(int(s) for s in strides)
+        self.padding = tuple(int(p) for p in padding)
+        self.output_padding = tuple(int(p) for p in output_padding)
+        self.dilation_rate = tuple(int(d) for d in dilation_rate)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(name="kernel", shape=(*self.kernel_size, self.filters, int(input_shape[1])),
+                                      initializer="he_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros") if self.use_bias else None
+
+    def _sizes(self, spatial):
+        """PyTorch's output size along each axis."""
+        return [(n - 1) * s - 2 * p + d * (k - 1) + op + 1 for n, k, s, p, op, d in
+                zip(spatial, self.kernel_size, self.strides, self.padding, self.output_padding, self.dilation_rate)]
+
+    def call(self, inputs):
+        full = keras.ops.conv_transpose(inputs, self.kernel, self.strides, padding="valid",
+                                        data_format="channels_first", dilation_rate=self.dilation_rate)
+        sizes = self._sizes(inputs.shape[2:])
+        short = [max(0, p + n - m) for p, n, m in zip(self.padding, sizes, full.shape[2:])]
+        if any(short):  # output_padding beyond the last tap: zeros (and the bias)
+            full = keras.ops.pad(full, ((0, 0), (0, 0), (0, short[0]), (0, short[1])))
+        (ph, pw), (h, w) = self.padding, sizes
+        outputs = full[:, :, ph:ph + h, pw:pw + w]
+        if self.bias is not None:
+            outputs = outputs + keras.ops.reshape(self.bias, (1, -1, 1, 1))
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        if None in input_shape[2:]:
+            return (input_shape[0], self.filters, None, None)
+        return (input_shape[0], self.filters, *self._sizes(input_shape[2:]))
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "output_padding": self.output_padding,
+                "dilation_rate": self.dilation_rate, "use_bias": self.use_bias}
+
+
 def numpy_dtype(tensor) -> str:
     return str(np.dtype(str(tensor.dtype).removeprefix("torch.")))

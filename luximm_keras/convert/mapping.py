@@ -184,7 +184,8 @@ def _expand(x, *sizes):
         return x + ops.zeros((1, *target[1:]), x.dtype)
     zeros = ops.zeros_like(source[(slice(None),) + (0,) * (source.ndim - 1)])  # (batch,)
     zeros = ops.reshape(zeros, (-1,) + (1,) * (len(target) - 1))
-    return ops.broadcast_to(x, (1, *target[1:])) + ops.cast(zeros, x.dtype)
+    # ops.add, not +: x may be a constant (a jax array's + refuses a symbolic tensor).
+    return ops.add(ops.broadcast_to(x, (1, *target[1:])), ops.cast(zeros, x.dtype))
 
 
 @register_method("softmax")

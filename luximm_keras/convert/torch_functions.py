@@ -327,6 +327,46 @@ def _cumsum(x, dim, dtype=None):
     return ops.cumsum(x if dtype is None else ops.cast(x, keras_dtype(dtype)), axis=dim)
 
 
+def _pair(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def _unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """`F.unfold` (im2col) of an NCHW map: (N, C * kh * kw, L), channel-major as PyTorch orders it."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = map(_pair, (kernel_size, dilation, padding, stride))
+    if ph or pw:
+        x = ops.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    _, channels, height, width = x.shape
+    oh, ow = (height - dh * (kh - 1) - 1) // sh + 1, (width - dw * (kw - 1) - 1) // sw + 1
+    taps = [x[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+            for i in range(kh) for j in range(kw)]
+    return reshape(ops.stack(taps, axis=2), (shape_of(x)[0], channels * kh * kw, oh * ow))
+
+
+def _fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """`F.fold` (col2im): each column's taps added back where `unfold` took them."""
+    (height, width), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = map(_pair, (output_size, kernel_size, dilation,
+                                                                          padding, stride))
+    full_h, full_w = height + 2 * ph, width + 2 * pw
+    oh, ow = (full_h - dh * (kh - 1) - 1) // sh + 1, (full_w - dw * (kw - 1) - 1) // sw + 1
+    channels = x.shape[1] // (kh * kw)
+    batch = shape_of(x)[0]
+    cols = reshape(x, (batch, channels, kh * kw, oh, ow))
+    out = None
+    for i in range(kh):
+        for j in range(kw):
+            tap = cols[:, :, i * kw + j]  # (N, C, oh, ow), placed every stride pixels from (i dh, j dw)
+            if sh > 1 or sw > 1:
+                tap = ops.pad(tap[:, :, :, None, :, None], ((0, 0),) * 3 + ((0, sh - 1), (0, 0), (0, sw - 1)))
+                tap = reshape(tap, (batch, channels, oh * sh, ow * sw))
+            top, left = i * dh, j * dw
+            tap = tap[:, :, :full_h - top, :full_w - left]
+            tap = ops.pad(tap, ((0, 0), (0, 0), (top, full_h - top - tap.shape[2]),
+                                (left, full_w - left - tap.shape[3])))
+            out = tap if out is None else out + tap
+    return out[:, :, ph:ph + height, pw:pw + width]
+
+
 def _numel(x):
     """`Tensor.numel()`: a number, or a multiple of the batch size."""
     return BatchMultiple(per_example(x), x) if None in x.shape else per_example(x)
@@ -414,6 +454,7 @@ def register() -> None:
         torch.addcmul: lambda a, b, c, value=1: a + value * b * c, torch.amax: _amax, torch.norm: _norm,
     })
     METHODS.update({"repeat": _repeat, "numel": _numel, "cumsum": _cumsum})
+    FUNCTIONS.update({F.unfold: _unfold, F.fold: _fold})
     FUNCTIONS.update({torch.zeros: _filled(0.0), torch.empty: _filled(0.0), torch.ones: _filled(1.0),
                       torch.full: _full, torch.cumsum: _cumsum,
                       torch.chunk: _chunk})

@@ -8,16 +8,18 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from luximm_keras.convert.layers import TorchConv1d, TorchConv2d
+from luximm_keras.convert.layers import TorchConv1d, TorchConv2d, TorchConvTranspose2d
 from luximm_keras.convert.mapping import MODULES, flatten, register_module
 from luximm_keras.convert.torch_functions import (
     _adaptive_avg_pool2d,
     _adaptive_max_pool2d,
+    _fold,
     _gelu,
     _interpolate,
     _pad,
     _pool2d,
     _same_pads,
+    _unfold,
 )
 from luximm_keras.layers.batch_norm import BatchNorm2D
 from luximm_keras.layers.norm_act import BatchNormAct2D
@@ -56,6 +58,13 @@ def register() -> None:
             raise NotImplementedError(f"Conv1d padding {m.padding!r} / mode {m.padding_mode!r}")
         return TorchConv1d(m.out_channels, m.kernel_size[0], m.stride[0], m.padding[0], m.dilation[0], m.groups,
                            m.bias is not None, name=name)
+
+    @register_module(nn.ConvTranspose2d)
+    def _conv_transpose(m, name):
+        if m.groups != 1 or m.padding_mode != "zeros":
+            raise NotImplementedError(f"ConvTranspose2d with groups {m.groups} / mode {m.padding_mode!r}")
+        return TorchConvTranspose2d(m.out_channels, m.kernel_size, m.stride, m.padding, m.output_padding,
+                                    m.dilation, m.bias is not None, name=name)
 
     @register_module(Conv2dSame)
     def _conv_same(m, name):
@@ -150,6 +159,9 @@ def register() -> None:
         "max", x, m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode, return_indices=m.return_indices))
     MODULES[nn.AvgPool2d] = lambda m, name: (lambda x: _pool2d(
         "avg", x, m.kernel_size, m.stride, m.padding, 1, m.ceil_mode, m.count_include_pad, m.divisor_override))
+    MODULES[nn.Unfold] = lambda m, name: (lambda x: _unfold(x, m.kernel_size, m.dilation, m.padding, m.stride))
+    MODULES[nn.Fold] = lambda m, name: (lambda x: _fold(x, m.output_size, m.kernel_size, m.dilation, m.padding,
+                                                         m.stride))
     MODULES[nn.LeakyReLU] = lambda m, name: (lambda x: ops.leaky_relu(x, m.negative_slope))
     MODULES[nn.AvgPool1d] = lambda m, name: (lambda x: ops.squeeze(_pool2d(
         "avg", ops.expand_dims(x, 2), (1, m.kernel_size[0]), (1, m.stride[0]), (0, m.padding[0]), 1, m.ceil_mode,

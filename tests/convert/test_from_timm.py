@@ -173,6 +173,13 @@ def _op_cases():
         "conv2d_same": _Ops(lambda s, x: s.parts[0](x), Conv2dSame(3, 4, 3, stride=2)),
         "max_pool_same": _Ops(lambda s, x: s.parts[0](x), MaxPool2dSame(3, 2)),
         "conv_padding_same": _Ops(lambda s, x: s.parts[0](x), nn.Conv2d(3, 4, 4, padding="same")),
+        "conv_transpose": _Ops(lambda s, x: s.parts[0](x), nn.ConvTranspose2d(3, 5, 4, stride=2, padding=1)),
+        "conv_transpose_output_padding": _Ops(lambda s, x: s.parts[0](x), nn.ConvTranspose2d(
+            3, 2, 3, stride=2, padding=0, output_padding=1, dilation=2)),
+        "unfold": _Ops(lambda s, x: s.parts[0](x), nn.Unfold(3, dilation=(1, 2), padding=1, stride=2)),
+        # VOLO's outlook attention: unfold, weigh, fold back (overlapping windows add up).
+        "unfold_fold": _Ops(lambda s, x: F.fold(F.unfold(x, 3, padding=1, stride=2) * 0.5, output_size=(9, 11),
+                                                kernel_size=3, padding=1, stride=2)),
         "conv1d_grouped": _Ops(lambda s, x: s.parts[0](x.flatten(2)), nn.Conv1d(3, 6, 3, stride=2, padding=1, groups=3)),
         "interpolate_nearest": _Ops(lambda s, x: F.interpolate(x, size=(7, 5), mode="nearest")),
         "interpolate_bilinear": _Ops(lambda s, x: F.interpolate(x, scale_factor=2, mode="bilinear")),
