@@ -88,7 +88,10 @@ def _built(spec):
     return layer, cf.random_input(spec.input_shape)
 
 
+# The routing is the same code on every backend; on jax each spec's eager call compiles every op, so
+# there it runs in the slow suite.
 @pytest.mark.parametrize("spec", CALL_LAYER_CASES, ids=str)
+@(pytest.mark.slow if keras.backend.backend() == "jax" else (lambda test: test))
 def test_dense_and_pointwise_sublayers_go_through_call_layer(spec, monkeypatch):
     layer, x = _built(spec)
     bypassing, _ = sublayers_bypassing_call_layer(layer, x, monkeypatch)

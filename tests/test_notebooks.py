@@ -64,7 +64,10 @@ def test_a_notebook_shows_a_picture():
     assert kinds & {"image/png", "image/jpeg"}
 
 
+# Executed in CI on torch (the notebooks run on whichever backend KERAS_BACKEND names), on jax and
+# TensorFlow in the slow suite.
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@(pytest.mark.slow if keras.backend.backend() != "torch" else (lambda test: test))
 def test_notebook_runs(path, tmp_path):
     pytest.importorskip("nbformat")
     pytest.importorskip("nbclient")

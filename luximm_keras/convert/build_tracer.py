@@ -111,7 +111,8 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
         unmapped operation (the model is never built from it)."""
         def to_meta(v):
             if mapping.is_tensor(v):
-                return torch.empty([1 if d is None else d for d in v.shape], device="meta")
+                return torch.empty([1 if d is None else d for d in v.shape], device="meta",
+                                   dtype=getattr(torch, keras.backend.standardize_dtype(v.dtype)))
             return v
 
         meta_args = torch.fx.node.map_aggregate(keras_value(args), to_meta)
@@ -123,7 +124,8 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
         else:
             out = target(*meta_args, **meta_kwargs)
         return torch.fx.node.map_aggregate(
-            out, lambda t: keras.KerasTensor((None, *t.shape[1:])) if isinstance(t, torch.Tensor) else t)
+            out, lambda t: keras.KerasTensor((None, *t.shape[1:]), dtype=str(t.dtype).removeprefix("torch."))
+            if isinstance(t, torch.Tensor) else t)
 
     def evaluate(kind, target, args, kwargs, node_name):
         if kind == "placeholder":  # the images, then forward's optional arguments at their defaults
@@ -231,33 +233,48 @@ class UnsupportedError(Exception):
         self.operations = operations
 
 
-# PyTorch's tensor factories: called with plain sizes they run in PyTorch (a constant of the model);
-# with the batch size among them (EdgeNeXt's `torch.zeros(B, H, W)` mask) they must be traced.
+# PyTorch's tensor factories and a constant tensor's shape methods: called with plain sizes they run in
+# PyTorch (a constant of the model); with the batch size among them (EdgeNeXt's `torch.zeros(B, H, W)`
+# mask, Gemma 4's `coords.expand(B, -1, -1)`) they must be traced.
 _FACTORIES = ("zeros", "ones", "full", "empty")
+_SHAPE_METHODS = ("expand", "repeat", "reshape", "view")
 
 
 @contextlib.contextmanager
 def _factories_traced_on_batch_sizes(tracer):
     import torch
 
-    originals = {name: getattr(torch, name) for name in _FACTORIES}
+    def batch_sized(args) -> bool:
+        found = []
+        torch.fx.node.map_aggregate(args, lambda a: found.append(isinstance(a, BatchMultiple)))
+        return any(found)
 
-    def traced_when_batch_sized(factory):
+    def factory_traced(factory):
         @functools.wraps(factory)
         def call(*args, **kwargs):
-            sizes = args[0] if args and isinstance(args[0], (tuple, list)) else args
-            if any(isinstance(d, BatchMultiple) for d in sizes):
+            if batch_sized(args):
                 return tracer.create_proxy("call_function", factory, args, kwargs)
             return factory(*args, **kwargs)
         return call
 
+    def method_traced(name, method):
+        @functools.wraps(method)
+        def call(self, *args, **kwargs):
+            if batch_sized(args) and not isinstance(self, torch.fx.Proxy):
+                return tracer.create_proxy("call_method", name, (self, *args), kwargs)
+            return method(self, *args, **kwargs)
+        return call
+
+    patched = [(torch, name, getattr(torch, name)) for name in _FACTORIES]
+    patched += [(torch.Tensor, name, getattr(torch.Tensor, name)) for name in _SHAPE_METHODS]
     try:
-        for name, factory in originals.items():
-            setattr(torch, name, traced_when_batch_sized(factory))
+        for owner, name, original in patched:
+            wrapper = factory_traced(original) if owner is torch else method_traced(name, original)
+            setattr(owner, name, wrapper)
         yield
     finally:
-        for name, factory in originals.items():
-            setattr(torch, name, factory)
+        for owner, name, original in patched:
+            setattr(owner, name, original)
 
 
 def _in_place(kind: str, target) -> bool:

@@ -241,7 +241,9 @@ METHODS.update({"neg": ops.negative, "log": ops.log, "sqrt": ops.sqrt, "square":
                 "erf": ops.erf, "relu": ops.relu, "tanh": ops.tanh, "logical_not": ops.logical_not,
                 "bool": lambda x: ops.cast(x, "bool"), "int": lambda x: ops.cast(x, "int32"),
                 "long": lambda x: ops.cast(x, "int64"), "half": lambda x: ops.cast(x, "float16"),
-                "bfloat16": lambda x: ops.cast(x, "bfloat16"), "sub_": METHODS["sub"], "div_": METHODS["truediv"]})
+                "bfloat16": lambda x: ops.cast(x, "bfloat16"), "sub_": METHODS["sub"], "div_": METHODS["truediv"],
+                "flip": lambda x, *dims, **kw: ops.flip(x, tuple(kw.get("dims", dims[0] if len(dims) == 1 and isinstance(
+                    dims[0], (tuple, list)) else dims)))})
 
 
 def _assert(condition, message=""):

@@ -425,6 +425,9 @@ def register() -> None:
         return y if weight is None else y * weight
 
     def _clamp(x, min=None, max=None):  # noqa: A002 (PyTorch's argument names)
+        if is_tensor(min) or is_tensor(max):  # bounds computed by the model: operands, not constants
+            x = x if min is None else ops.maximum(x, min)
+            return x if max is None else ops.minimum(x, max)
         return ops.clip(x, -np.inf if min is None else min, np.inf if max is None else max)
 
     def _roll(x, shifts, dims=None):
@@ -454,7 +457,9 @@ def register() -> None:
         torch.addcmul: lambda a, b, c, value=1: a + value * b * c, torch.amax: _amax, torch.norm: _norm,
     })
     METHODS.update({"repeat": _repeat, "numel": _numel, "cumsum": _cumsum})
-    FUNCTIONS.update({F.unfold: _unfold, F.fold: _fold})
+    FUNCTIONS.update({F.unfold: _unfold, F.fold: _fold,
+                      F.one_hot: lambda x, num_classes=-1: ops.cast(ops.one_hot(x, num_classes), x.dtype),
+                      torch.where: lambda condition, x, y: ops.where(condition, x, y)})
     FUNCTIONS.update({torch.zeros: _filled(0.0), torch.empty: _filled(0.0), torch.ones: _filled(1.0),
                       torch.full: _full, torch.cumsum: _cumsum,
                       torch.chunk: _chunk})
