@@ -112,7 +112,7 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
         def to_meta(v):
             if mapping.is_tensor(v):
                 return torch.empty([1 if d is None else d for d in v.shape], device="meta",
-                                   dtype=getattr(torch, keras.backend.standardize_dtype(v.dtype)))
+                                   dtype=mapping.torch_dtype(v))
             return v
 
         meta_args = torch.fx.node.map_aggregate(keras_value(args), to_meta)
@@ -124,7 +124,7 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
         else:
             out = target(*meta_args, **meta_kwargs)
         return torch.fx.node.map_aggregate(
-            out, lambda t: keras.KerasTensor((None, *t.shape[1:]), dtype=str(t.dtype).removeprefix("torch."))
+            out, lambda t: keras.KerasTensor((None, *t.shape[1:]), dtype=mapping.keras_dtype(t.dtype))
             if isinstance(t, torch.Tensor) else t)
 
     def evaluate(kind, target, args, kwargs, node_name):

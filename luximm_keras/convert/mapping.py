@@ -330,10 +330,15 @@ def _getattr(x, name):
 
         return torch.device("cpu")  # one device, where Keras runs the model: code may ask its type
     if is_tensor(x) and name == "dtype":  # as PyTorch's: code passes it on to torch.arange, .to(), ...
-        import torch
-
-        return getattr(torch, keras.backend.standardize_dtype(x.dtype))
+        return torch_dtype(x)
     return getattr(x, name)
+
+
+def torch_dtype(x):
+    """PyTorch's dtype for a symbolic Keras tensor."""
+    import torch
+
+    return getattr(torch, keras.backend.standardize_dtype(x.dtype))
 
 
 def keras_dtype(dtype) -> str:

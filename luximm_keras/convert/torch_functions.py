@@ -117,9 +117,8 @@ def _pool2d(kind, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=
             count_include_pad=True, divisor_override=None, return_indices=False):
     """PyTorch's max/average pooling of an NCHW map: explicit padding, `ceil_mode`'s last partial
     window, and which padded positions an average counts, as PyTorch's kernels do."""
-    pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)  # noqa: E731
-    kernel, stride, padding = pair(kernel_size), pair(stride if stride else kernel_size), pair(padding)
-    if return_indices or pair(dilation) != (1, 1) or (divisor_override and kind != "avg"):
+    kernel, stride, padding = _pair(kernel_size), _pair(stride if stride else kernel_size), _pair(padding)
+    if return_indices or _pair(dilation) != (1, 1) or (divisor_override and kind != "avg"):
         raise NotImplementedError(f"{kind} pooling with indices or dilation")
     extra = []
     for n, k, s, p in zip(x.shape[2:], kernel, stride, padding):
@@ -442,10 +441,9 @@ def register() -> None:
         return ops.tile(x, dims)
 
     def _conv2d_function(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-        pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)  # noqa: E731
         if isinstance(padding, str):
             raise NotImplementedError(f"F.conv2d padding {padding!r}")
-        conv = TorchConv2dFunction(pair(stride), pair(padding), pair(dilation))
+        conv = TorchConv2dFunction(_pair(stride), _pair(padding), _pair(dilation))
         return conv(x, weight) if bias is None else conv(x, weight, bias)
 
     FUNCTIONS.update({torch.conv2d: _conv2d_function, F.conv2d: _conv2d_function,

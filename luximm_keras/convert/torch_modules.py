@@ -17,6 +17,7 @@ from luximm_keras.convert.torch_functions import (
     _gelu,
     _interpolate,
     _pad,
+    _pair,
     _pool2d,
     _same_pads,
     _unfold,
@@ -74,8 +75,7 @@ def register() -> None:
 
     @register_module(MaxPool2dSame)
     def _max_pool_same(m, name):
-        pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)  # noqa: E731
-        kernel, stride, dilation = pair(m.kernel_size), pair(m.stride), pair(m.dilation)
+        kernel, stride, dilation = _pair(m.kernel_size), _pair(m.stride), _pair(m.dilation)
         return lambda x: _pool2d("max", ops.pad(x, _same_pads(x, kernel, stride, dilation), constant_values=float("-inf")),
                                  kernel, stride, 0, dilation, m.ceil_mode)
 
