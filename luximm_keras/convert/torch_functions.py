@@ -86,6 +86,27 @@ def _sdpa(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, e
     return ops.matmul(ops.softmax(scores, axis=-1), v)
 
 
+def _vector_norm(x, p, dim, keepdim: bool):
+    """PyTorch's `norm(p, dim)`: the p-norm of the values over `dim` (all axes if None), however many
+    axes (`keras.ops.norm` takes two axes as a matrix: its ord 2 there is the largest singular value,
+    where PyTorch's is the Frobenius norm; GlobalResponseNorm takes it over height and width)."""
+    if isinstance(p, str):
+        raise NotImplementedError(f"the {p!r} norm")
+    axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
+    magnitude = ops.abs(x)
+    if p == math.inf:
+        return ops.max(magnitude, axis=axis, keepdims=keepdim)
+    if p == -math.inf:
+        return ops.min(magnitude, axis=axis, keepdims=keepdim)
+    if p == 0:
+        return ops.sum(ops.cast(ops.not_equal(x, 0), x.dtype), axis=axis, keepdims=keepdim)
+    if p == 2:
+        return ops.sqrt(ops.sum(ops.square(x), axis=axis, keepdims=keepdim))
+    if p == 1:
+        return ops.sum(magnitude, axis=axis, keepdims=keepdim)
+    return ops.power(ops.sum(ops.power(magnitude, p), axis=axis, keepdims=keepdim), 1.0 / p)
+
+
 def _adaptive_avg_pool2d(x, output_size):
     """PyTorch's adaptive average pooling: output cell i averages input rows floor(i * n / m) to
     ceil((i + 1) * n / m), axis by axis (a None size keeps the axis)."""
@@ -393,7 +414,7 @@ def register() -> None:
         F.avg_pool2d: _avg_pool2d_function, F.max_pool2d: _max_pool2d_function,
         F.dropout: lambda x, p=0.5, training=False, inplace=False: x,
         F.normalize: lambda x, p=2.0, dim=1, eps=1e-12, out=None: x / ops.maximum(
-            ops.norm(x, ord=p, axis=dim, keepdims=True), eps),
+            _vector_norm(x, p, dim, keepdim=True), eps),
     })
     def _to(x, *args, **kwargs):
         """dtype changes only (devices and memory formats mean nothing here)."""
@@ -404,9 +425,8 @@ def register() -> None:
                 return ops.cast(x, arg.dtype)
         return x
 
-    def _norm(x, p="fro", dim=None, keepdim=False, dtype=None):
-        order = 2 if p in ("fro", 2) else p
-        return ops.norm(x, ord=order, axis=dim if not isinstance(dim, list) else tuple(dim), keepdims=keepdim)
+    def _norm(x, p="fro", dim=None, keepdim=False, *, out=None, dtype=None):  # torch.norm and Tensor.norm
+        return _vector_norm(x if dtype is None else ops.cast(x, keras_dtype(dtype)), 2 if p == "fro" else p, dim, keepdim)
 
     def _amax(x, dim=(), keepdim=False):
         return ops.max(x, axis=dim if dim != () else None, keepdims=keepdim)

@@ -213,6 +213,12 @@ def _op_cases():
         "slice_assignment": _Ops(lambda s, x: (lambda y: (y.__setitem__((slice(None), slice(None), slice(2, None), 3),
                                                                         y[:, :, 2:, 3] * 3 + 1), y - 1)[1])(x + 0)),
         "scalar_assignment": _Ops(lambda s, x: (lambda y: (y.__setitem__((..., 0), 5.0), y)[1])(x * 1)),
+        # GlobalResponseNorm's norm over height and width (a vector norm: keras.ops.norm takes two
+        # axes as a matrix), p-norms, F.normalize.
+        "norm_over_two_axes": _Ops(lambda s, x: x * x.norm(p=2, dim=(2, 3), keepdim=True) + x.norm(dim=(1, 3), keepdim=True)),
+        "p_norms": _Ops(lambda s, x: x.norm(p=1, dim=1, keepdim=True) + x.norm(p=3, dim=(1, 2), keepdim=True)
+                        + torch.norm(x, p=float("inf"), dim=3, keepdim=True) + x.norm()),
+        "normalize": _Ops(lambda s, x: F.normalize(x, dim=1) + F.normalize(x, p=1.0, dim=-1)),
         "expand_token": _Ops(lambda s, x: torch.cat([s.parts[0].weight.reshape(1, 1, -1).expand(x.shape[0], -1, -1),
                                                      x.flatten(2).transpose(1, 2)], dim=1), nn.Linear(1, 3)),
     }
