@@ -121,10 +121,17 @@ class BatNonLocalAttn(keras.layers.Layer):
             x.shape[2] if x.shape[2] is not None else shape[2]
         out = self._cna_call(self.ba_conv1, x, training)  # (B, H, W, g)
         g = self.groups
-        # F.adaptive_max_pool2d to (bs, 1) and (1, bs) with H, W multiples of bs: block-wise maxima
-        # (`amax`: Keras' `max` on torch inspects its result in a way torch.compile breaks its graph on).
-        rows = ops.amax(ops.reshape(out, (batch, bs, height // bs, width, g)), axis=(2, 3))  # (B, bs, g)
-        cols = ops.amax(ops.reshape(out, (batch, height, bs, width // bs, g)), axis=(1, 3))  # (B, bs, g)
+        # F.adaptive_max_pool2d to (bs, 1) and (1, bs) with H, W multiples of bs: block-wise maxima.
+        # Max pooling where the map's size is known, as timm's: its gradient goes to one element of a
+        # block, where a reduction's is shared among equal maxima (on jax through an equality test
+        # that a fused recomputation can miss by a rounding: 0 / 0 for a constant map).
+        if isinstance(height, int) and isinstance(width, int):
+            pool = dict(padding="valid", data_format="channels_last")
+            rows = ops.max_pool(out, (height // bs, width), (height // bs, width), **pool)  # (B, bs, 1, g)
+            cols = ops.max_pool(out, (height, width // bs), (height, width // bs), **pool)  # (B, 1, bs, g)
+        else:  # `amax`: Keras' `max` on torch inspects its result in a way torch.compile breaks its graph on
+            rows = ops.amax(ops.reshape(out, (batch, bs, height // bs, width, g)), axis=(2, 3))
+            cols = ops.amax(ops.reshape(out, (batch, height, bs, width // bs, g)), axis=(1, 3))
         p = self._mixing(self.ba_conv_p, ops.reshape(rows, (batch, bs, 1, g)), axis=3)
         q = self._mixing(self.ba_conv_q, ops.reshape(cols, (batch, 1, bs, g)), axis=2)
         # (kron(p, I_t) @ x @ kron(q, I_s)) per channel, t = H / bs and s = W / bs, without the krons
