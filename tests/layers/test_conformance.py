@@ -178,8 +178,11 @@ def test_drop_path_drops_whole_samples_and_keeps_the_expected_value(rate):
 
 # On torch, inductor generates and compiles C++ for every fused kernel (seconds a block on a small
 # CPU, and the family blocks keep growing): there the family blocks' compiled forward runs in the slow
-# suite, the layers of `luximm_keras.layers` in CI; on jax and TensorFlow all of them in CI.
-SLOW_TO_COMPILE = (pytest.mark.slow,) if cf.BACKEND == "torch" else ()
+# suite, the layers of `luximm_keras.layers` in CI. On jax too: there every family block's forward is
+# jitted by the other checks already (the gradient checks, and `predict` in the model tests), and the
+# eager side of this comparison compiles each of the blocks' operations one by one. On TensorFlow,
+# where nothing else runs XLA on a CPU, all of them in CI.
+SLOW_TO_COMPILE = (pytest.mark.slow,) if cf.BACKEND in ("torch", "jax") else ()
 JIT_SPECS = cf.jit_specs(SPECS)
 
 

@@ -23,6 +23,7 @@ BACKEND = keras.backend.backend()
 # Eager JAX compiles every op on its first shapes: tests on shapes of their own cost several times more
 # there than elsewhere, so they are slow on JAX only.
 slow_on_jax = pytest.mark.slow if BACKEND == "jax" else (lambda test: test)
+JAX_SLOW = (pytest.mark.slow,) if BACKEND == "jax" else ()  # the marks of a parameter slow on jax only
 NOISE = 0.02
 # Whole models against timm, float32: logits to 1e-4 absolute, pooled features to rtol 1e-4.
 LOGITS_ATOL = 1e-4
@@ -92,6 +93,17 @@ def randomized(
                 m.running_mean.copy_(0.1 * torch.randn_like(m.running_mean))
                 m.running_var.copy_(torch.empty_like(m.running_var).uniform_(0.5, 2.0))
     return module.eval()
+
+
+def undrawn_model(name: str, **kwargs) -> keras.Model:
+    """`create_model(name, **kwargs)` with its variables left at zeros, none of their initial values
+    drawn (`deferred_initialization`): for the checks of names, shapes and structure only, where
+    drawing a large model's random values would be most of the test's time."""
+    from luximm_keras.initializers import deferred_initialization, host_initialization
+    from luximm_keras.models import create_model
+
+    with host_initialization(), deferred_initialization():
+        return create_model(name, **kwargs)
 
 
 def assert_block_close(got: np.ndarray, expected: np.ndarray, name: str) -> None:

@@ -37,6 +37,7 @@ from luximm_keras.verification.models import (
     timm_state_dict,
 )
 from model_checks import (  # tests/models/model_checks.py
+    JAX_SLOW,
     assert_as_close_to_exact_as_timm,
     assert_close_to_timm,
     cf,
@@ -62,7 +63,6 @@ SMALLEST = {
     "mobilenetv3": "mobilenetv3_small_050",
     "byobnet": "test_byobnet",
 }
-JAX_SLOW = (pytest.mark.slow,) if keras.backend.backend() == "jax" else ()
 # The two costly smallest variants (VGG-11: 133M parameters, most in its 4096-wide pre-logits; Swin-T)
 # run the whole contract in CI on torch, the fastest backend here; on jax and TensorFlow their logits,
 # flipped weight and export run in CI, the rest of the contract in the slow suite.

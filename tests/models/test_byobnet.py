@@ -47,6 +47,7 @@ from model_checks import (  # tests/models/model_checks.py
     predict,
     randomized,
     slow_on_jax,
+    undrawn_model,
 )
 
 # CI runs this module on torch; on jax and TensorFlow it is in the slow suite (CI time). There the
@@ -343,7 +344,7 @@ def test_timm_names_and_shapes(name):
     extra = {"img_size": 96} if fixed else {}
     meta = timm.create_model(name, device="meta", num_classes=10, in_chans=4, **extra)
     expected = {k: tuple(v.shape) for k, v in meta.state_dict().items() if not k.endswith("num_batches_tracked")}
-    model = create_model(name, num_classes=10, in_chans=4, **extra)
+    model = undrawn_model(name, num_classes=10, in_chans=4, **extra)
     assert timm_shapes(model) == expected
     assert model.feature_info == meta.feature_info
 
@@ -351,7 +352,7 @@ def test_timm_names_and_shapes(name):
 def test_pooled_features_width_is_timms():
     for name in ("test_byobnet", "regnetz_c16_evos"):
         meta = timm.create_model(name, device="meta", num_classes=0)
-        assert tuple(create_model(name, num_classes=0).output.shape) == (None, meta.num_features), name
+        assert tuple(undrawn_model(name, num_classes=0).output.shape) == (None, meta.num_features), name
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from luximm_keras.models.nfnet import ACTIVATIONS, NormFreeBlock, _stem
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 import conformance as cf
 from model_checks import (
+    JAX_SLOW,
     assert_output_stride_matches_timm,
     assert_block_close,
     nchw,
@@ -170,7 +171,7 @@ def test_stems_match_timm_with_their_feature_tap(stem_type):
     assert_block_close(got_feature, tapped, f"{stem_type} feature")
 
 
-@pytest.mark.parametrize("output_stride", [8, 16])
+@pytest.mark.parametrize("output_stride", [8, pytest.param(16, marks=JAX_SLOW)])
 def test_output_stride_dilates_the_last_stages_as_timm(output_stride):
     """timm's `output_stride`, as `model_checks.assert_output_stride_matches_timm` checks it."""
     assert_output_stride_matches_timm(NAME, output_stride)

@@ -50,6 +50,7 @@ from model_checks import (  # noqa: E402  (tests/models/model_checks.py)
     randomized,
     slow_on_jax,
     timm_outputs,
+    undrawn_model,
 )
 
 NAME = "swin_tiny_patch4_window7_224"  # the smallest registered architecture
@@ -221,7 +222,7 @@ def test_keys_and_shapes_match_timm(name):
     meta = timm.create_model(name, device="meta")
     # timm's non-persistent buffers (relative_position_index, attn_mask) are not in its state dict
     expected = {k: tuple(v.shape) for k, v in meta.state_dict().items() if not k.endswith(IGNORED_KEY_SUFFIXES)}
-    model = create_model(name)
+    model = undrawn_model(name)
     assert timm_shapes(model) == expected
     # the feature maps are timm's feature_info
     assert model.feature_info == meta.feature_info
