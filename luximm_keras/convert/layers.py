@@ -1,5 +1,5 @@
 """The Keras layers a converted model holds besides Keras' own: timm's tensors that are not a
-module's standard parameters, and PyTorch's NCHW convolution."""
+module's standard parameters, PyTorch's NCHW convolutions and its LSTM."""
 
 from __future__ import annotations
 
@@ -221,6 +221,81 @@ class TorchConvTranspose2d(keras.layers.Layer):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides, "padding": self.padding, "output_padding": self.output_padding,
                 "dilation_rate": self.dilation_rate, "use_bias": self.use_bias}
+
+
+@serializable
+class TorchLSTM(keras.layers.Layer):
+    """PyTorch's `nn.LSTM` on `(batch, time, features)` sequences (`batch_first=True`): any number of
+    layers, one or two directions, with or without biases (no projection; no dropout between layers,
+    as at inference). PyTorch's gate order (input, forget, cell, output) and each of its tensors as one
+    variable under PyTorch's own name (`weight_ih_l0`, `bias_hh_l0_reverse`, ...). Returns what
+    PyTorch's returns: `(output, (h_n, c_n))`, the states `(layers * directions, batch, hidden)`."""
+
+    def __init__(self, hidden_size: int, num_layers: int = 1, use_bias: bool = True, bidirectional: bool = False,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_size, self.num_layers = int(hidden_size), int(num_layers)
+        self.use_bias, self.bidirectional = bool(use_bias), bool(bidirectional)
+        self.timm_rules = {name: (name, transforms.identity) for name in self._tensor_names()}
+
+    def _directions(self) -> tuple[str, ...]:
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    def _tensor_names(self) -> list[str]:
+        kinds = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if self.use_bias else ())
+        return [f"{kind}_l{layer}{direction}" for layer in range(self.num_layers)
+                for direction in self._directions() for kind in kinds]
+
+    def build(self, input_shape):
+        hidden = self.hidden_size
+        # PyTorch's initialization: U(-1/sqrt(hidden), 1/sqrt(hidden)) for every tensor
+        init = keras.initializers.RandomUniform(-hidden ** -0.5, hidden ** -0.5)
+        self.tensors = {}
+        for name in self._tensor_names():
+            layer = int(name.split("_l")[1].split("_")[0])
+            inputs = int(input_shape[-1]) if layer == 0 else hidden * len(self._directions())
+            shape = (4 * hidden, inputs if name.startswith("weight_ih") else hidden)
+            self.tensors[name] = self.add_weight(name=name, shape=shape if name.startswith("weight") else (4 * hidden,),
+                                                 initializer=init)
+
+    def _direction(self, x, layer: int, direction: str):
+        """One layer in one direction over the whole sequence: its outputs and last states."""
+        ops = keras.ops
+        t = {k.split("_l")[0]: v for k, v in self.tensors.items() if k.endswith(f"_l{layer}{direction}")}
+        gates_in = ops.matmul(x, ops.transpose(t["weight_ih"]))  # every step's input part at once
+        if self.use_bias:
+            gates_in = gates_in + t["bias_ih"] + t["bias_hh"]
+        recurrent = ops.transpose(t["weight_hh"])
+
+        def step(state, gates):
+            h, c = state
+            i, f, g, o = ops.split(gates + ops.matmul(h, recurrent), 4, axis=-1)
+            c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
+            h = ops.sigmoid(o) * ops.tanh(c)
+            return (h, c), (h, c)  # each step's output as the state's structure: Keras' scan on TensorFlow asks so
+
+        zeros = ops.zeros_like(gates_in[:, 0, : self.hidden_size])
+        (h, c), (outputs, _) = ops.scan(step, (zeros, zeros), ops.transpose(gates_in, (1, 0, 2)),
+                                        reverse=direction == "_reverse")
+        return ops.transpose(outputs, (1, 0, 2)), h, c
+
+    def call(self, inputs):
+        x, last_h, last_c = inputs, [], []
+        for layer in range(self.num_layers):
+            runs = [self._direction(x, layer, direction) for direction in self._directions()]
+            x = keras.ops.concatenate([r[0] for r in runs], axis=-1) if len(runs) > 1 else runs[0][0]
+            last_h += [r[1] for r in runs]
+            last_c += [r[2] for r in runs]
+        return x, (keras.ops.stack(last_h), keras.ops.stack(last_c))
+
+    def compute_output_shape(self, input_shape):
+        batch, steps = input_shape[0], input_shape[1]
+        states = (self.num_layers * len(self._directions()), batch, self.hidden_size)
+        return (batch, steps, self.hidden_size * len(self._directions())), (states, states)
+
+    def get_config(self):
+        return {**super().get_config(), "hidden_size": self.hidden_size, "num_layers": self.num_layers,
+                "use_bias": self.use_bias, "bidirectional": self.bidirectional}
 
 
 def numpy_dtype(tensor) -> str:

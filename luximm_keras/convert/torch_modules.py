@@ -8,7 +8,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from luximm_keras.convert.layers import TorchConv1d, TorchConv2d, TorchConvTranspose2d
+from luximm_keras.convert.layers import TorchConv1d, TorchConv2d, TorchConvTranspose2d, TorchLSTM
 from luximm_keras.convert.mapping import MODULES, flatten, register_module
 from luximm_keras.convert.torch_functions import (
     _adaptive_avg_pool2d,
@@ -130,6 +130,18 @@ def register() -> None:
         norm = BatchNormAct2D(epsilon=m.eps, momentum=1 - (m.momentum or 0.1), activation=activation,
                               data_format="channels_first", center=m.affine, scale=m.affine, name=name)
         return norm if act is None else (lambda x: act(norm(x)))
+
+    @register_module(nn.LSTM)
+    def _lstm(m, name):
+        if not m.batch_first or m.proj_size:
+            raise NotImplementedError("LSTM with batch_first=False or a projection")
+        lstm = TorchLSTM(m.hidden_size, m.num_layers, m.bias, m.bidirectional, name=name)
+
+        def call(x, hx=None):
+            if hx is not None:
+                raise NotImplementedError("LSTM from given initial states")
+            return lstm(x)
+        return call
 
     @register_module(nn.LayerNorm)
     def _ln(m, name):

@@ -219,6 +219,12 @@ def _op_cases():
         "p_norms": _Ops(lambda s, x: x.norm(p=1, dim=1, keepdim=True) + x.norm(p=3, dim=(1, 2), keepdim=True)
                         + torch.norm(x, p=float("inf"), dim=3, keepdim=True) + x.norm()),
         "normalize": _Ops(lambda s, x: F.normalize(x, dim=1) + F.normalize(x, p=1.0, dim=-1)),
+        # Sequencer's LSTMs (bidirectional, over rows and columns); two layers one way; their states.
+        "lstm_bidirectional": _Ops(lambda s, x: s.parts[0](x.mean(2).transpose(1, 2))[0],
+                                   nn.LSTM(3, 5, batch_first=True, bidirectional=True)),
+        "lstm_two_layers_states": _Ops(lambda s, x: (lambda out, states: torch.cat(
+            [out.flatten(1), states[0].transpose(0, 1).flatten(1), states[1].transpose(0, 1).flatten(1)], 1))(
+            *s.parts[0](x.mean(3).transpose(1, 2))), nn.LSTM(3, 4, num_layers=2, batch_first=True)),
         "expand_token": _Ops(lambda s, x: torch.cat([s.parts[0].weight.reshape(1, 1, -1).expand(x.shape[0], -1, -1),
                                                      x.flatten(2).transpose(1, 2)], dim=1), nn.Linear(1, 3)),
     }

@@ -922,7 +922,7 @@ CHECKED_ELSEWHERE = {
 # tests/convert/test_from_timm.py checks each mapped operation against PyTorch's and converted
 # models through .keras files reloaded without torch. A gap to close: give them specs.
 CONVERTER_LAYERS = ("TimmTensor", "TorchConstant", "TorchConv1d", "TorchConv2d", "TorchConv2dFunction",
-                    "TorchConvTranspose2d")
+                    "TorchConvTranspose2d", "TorchLSTM")
 
 
 def classes_without_spec(specs, registry: dict | None = None) -> list[str]:
