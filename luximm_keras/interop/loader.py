@@ -137,6 +137,8 @@ def load_timm_weights(
     staged.reverse()
     while staged:
         variable, value = staged.pop()
-        variable.assign(value)
+        # A copy the variable owns: on jax a CPU array may share the NumPy array's memory, and the
+        # caller's arrays (a PyTorch module's tensors, a memory-mapped file) must not change the model.
+        variable.assign(np.array(value, copy=True))
         del value
     return report

@@ -30,6 +30,21 @@ def test_strict_load_reports_every_key(vit_case):
     assert sorted(report.loaded) == sorted(vit_case.state)
 
 
+def test_loaded_weights_do_not_follow_the_source_arrays(vit_case):
+    """The variables hold copies: a checkpoint's arrays (here PyTorch's own tensors, as `.numpy()`
+    shares their memory) changed in place afterwards leave the model as loaded (on jax a CPU array
+    can share a NumPy array's memory)."""
+    module = vit_case.timm_module
+    state = {k: v.detach().numpy() for k, v in module.state_dict().items()}
+    assert load_timm_weights(vit_case.keras_layer, state).ok
+    loaded = _weights(vit_case.keras_layer)
+    with torch.no_grad():
+        for tensor in module.state_dict().values():
+            tensor.add_(1.0)
+    for got, want in zip(_weights(vit_case.keras_layer), loaded, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_missing_unexpected_and_mismatched_are_all_named_and_nothing_changes(vit_case):
     state = dict(vit_case.state)
     del state["attn.proj.bias"]
