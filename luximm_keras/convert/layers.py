@@ -34,15 +34,22 @@ class TimmTensor(keras.layers.Layer):
         self.value_dtype = value_dtype
         self.timm_rules = {"value": (key, transforms.identity)}
 
+    def _floating(self) -> bool:
+        return keras.backend.is_float_dtype(self.value_dtype)
+
     def build(self, input_shape=None):
+        # A float tensor follows the dtype policy, as every other variable of the model; an integer
+        # one (an index table) keeps its dtype.
         self.value = self.add_weight(name="value", shape=self.value_shape, initializer="zeros",
-                                     trainable=self.trainable_value, dtype=self.value_dtype)
+                                     trainable=self.trainable_value,
+                                     dtype=None if self._floating() else self.value_dtype)
 
     def call(self, inputs):
-        return keras.ops.convert_to_tensor(self.value)
+        value = keras.ops.convert_to_tensor(self.value)
+        return keras.ops.cast(value, self.compute_dtype) if self._floating() else value
 
     def compute_output_spec(self, inputs):
-        return keras.KerasTensor(self.value_shape, dtype=self.value_dtype)
+        return keras.KerasTensor(self.value_shape, dtype=self.compute_dtype if self._floating() else self.value_dtype)
 
     def get_config(self):
         return {**super().get_config(), "key": self.key, "shape": self.value_shape,
@@ -59,11 +66,15 @@ class TorchConstant(keras.layers.Layer):
         self.value_dtype = value_dtype
         self.value = np.asarray(value, dtype=value_dtype)
 
+    def _dtype(self) -> str:
+        """A float constant in the policy's compute dtype (as the layers around it compute), others as stored."""
+        return self.compute_dtype if keras.backend.is_float_dtype(self.value_dtype) else self.value_dtype
+
     def call(self, inputs):
-        return keras.ops.convert_to_tensor(self.value, dtype=self.value_dtype)
+        return keras.ops.convert_to_tensor(self.value, dtype=self._dtype())
 
     def compute_output_spec(self, inputs):
-        return keras.KerasTensor(self.value.shape, dtype=self.value_dtype)
+        return keras.KerasTensor(self.value.shape, dtype=self._dtype())
 
     def get_config(self):
         return {**super().get_config(), "value": self.value.tolist(), "value_dtype": self.value_dtype}

@@ -77,6 +77,49 @@ np.save(sys.argv[1] + ".npy", keras.ops.convert_to_numpy(model(np.load(sys.argv[
 """
 
 
+def test_one_sgd_step_of_a_converted_model_moves_weights_and_statistics_as_pytorchs():
+    """A converted model fine-tunes as timm's module does: one SGD step in training mode (BatchNorm's
+    batch statistics, PyTorch's unbiased running variance and momentum), exported back to timm's keys."""
+    reference = randomized(lambda: timm.create_model("resnet10t", num_classes=10))
+    model = from_timm(reference, img_size=(SIZE, SIZE))
+    before = numpy_state(reference)
+    x, labels = _images(4), np.array([1, 7, 3, 3])
+    module = reference.train()
+    optimizer = torch.optim.SGD(module.parameters(), lr=0.05)
+    loss = torch.nn.functional.cross_entropy(module(nchw(x).contiguous()), torch.from_numpy(labels))
+    loss.backward()
+    optimizer.step()
+    timm_after = numpy_state(module)
+    model.compile(optimizer=keras.optimizers.SGD(0.05), run_eagerly=BACKEND == "tensorflow",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    ours_loss = float(np.asarray(model.train_on_batch(x, labels)))
+    assert abs(ours_loss - float(loss)) <= 1e-5 * max(1.0, float(loss))
+    after = export_timm_weights(model)
+    keys = [k for k in before if not k.endswith("num_batches_tracked")]
+    step = max(float(np.abs(timm_after[k] - before[k]).max()) for k in keys)
+    for key in keys:
+        timm_moved, ours_moved = timm_after[key] - before[key], after[key] - before[key]
+        error = float(np.linalg.norm(ours_moved - timm_moved))
+        assert error <= 1e-3 * float(np.linalg.norm(timm_moved)) + 1e-6 * step, f"{key}: off PyTorch's step by {error:.3g}"
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "bfloat16"])
+def test_converted_model_runs_under_a_bfloat16_policy(policy):
+    """Built under a policy, every float variable takes its variable dtype and the model computes in
+    bfloat16, near its float32 result (timm's tensors and the trace's constants included)."""
+    reference = randomized(lambda: timm.create_model("poolformerv2_s12"))  # layer scales: timm tensors
+    x = _images()
+    float32 = keras.ops.convert_to_numpy(from_timm(reference, img_size=(SIZE, SIZE))(x))
+    keras.config.set_dtype_policy(policy)
+    model = from_timm(reference, img_size=(SIZE, SIZE), check=False)  # the check's tolerance is float32's
+    variable_dtype = keras.DTypePolicy(policy).variable_dtype
+    assert {keras.backend.standardize_dtype(v.dtype) for v in model.weights} == {variable_dtype}
+    y = model(x)
+    assert keras.backend.standardize_dtype(y.dtype) == "bfloat16"
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(keras.ops.cast(y, "float32")), float32, rtol=0,
+                               atol=0.1 * float(np.abs(float32).max()))
+
+
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="once: saved on tensorflow, reloaded on jax (Keras' torch "
                                                     "backend is torch itself)")
 def test_converted_model_saves_and_runs_in_a_process_without_torch(tmp_path):
