@@ -243,7 +243,8 @@ def load_worker(side: str, path: str) -> None:
 # Orchestration
 
 
-def _spawn(args: list[str], backend: str) -> list[dict]:
+def _spawn(args: list[str], backend: str, module: str = "bench_blocks") -> list[dict]:
+    """Runs `module.<args[0]>` (a call) in a fresh process on `backend`; the JSON rows it prints."""
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
     if backend != "torch":
         # timm's PyTorch (libgomp) threads spin after each call and, on a 2-core machine, take a core
@@ -251,8 +252,8 @@ def _spawn(args: list[str], backend: str) -> list[dict]:
         # 2.6 ms alone, 4.0 ms alternating, 3.3 ms alternating with passive waiting, timm 2.8 ms in
         # all three. Passive waiting leaves timm's own times unchanged, so it is set for both sides.
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    code = "import torch, timm, sys; sys.path.insert(0, %r); import bench_blocks as b; b.%s" % (
-        str(Path(__file__).parent), args[0])
+    code = "import torch, timm, sys; sys.path.insert(0, %r); import %s as b; b.%s" % (
+        str(Path(__file__).parent), module, args[0])
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     rows = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
     if run.returncode != 0:
