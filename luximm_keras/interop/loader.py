@@ -122,7 +122,7 @@ def load_timm_weights(
         if value is None or tuple(value.shape) != tuple(variable.shape):
             report.mismatched.append((prefix + key, binding.timm_shape, tuple(raw.shape)))
             continue
-        staged.append((variable, value))
+        staged.append((variable, value, np.may_share_memory(value, raw)))
         report.loaded.append(prefix + key)
 
     report.unexpected = [
@@ -136,9 +136,10 @@ def load_timm_weights(
     # set right away, so the load never holds much more than one extra copy of the checkpoint.
     staged.reverse()
     while staged:
-        variable, value = staged.pop()
-        # A copy the variable owns: on jax a CPU array may share the NumPy array's memory, and the
-        # caller's arrays (a PyTorch module's tensors, a memory-mapped file) must not change the model.
-        variable.assign(np.array(value, copy=True))
+        variable, value, callers = staged.pop()
+        # Where the value is still the caller's memory (an identity or a view), the variable takes a
+        # copy: on jax a CPU array may share a NumPy array's memory, and the caller's arrays (a
+        # PyTorch module's tensors, a memory-mapped file) must not change the model.
+        variable.assign(np.array(value) if callers else value)
         del value
     return report
