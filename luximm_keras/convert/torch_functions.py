@@ -444,10 +444,10 @@ def register() -> None:
         return y if weight is None else y * weight
 
     def _clamp(x, min=None, max=None):  # noqa: A002 (PyTorch's argument names)
-        if is_tensor(min) or is_tensor(max):  # bounds computed by the model: operands, not constants
-            x = x if min is None else ops.maximum(x, min)
-            return x if max is None else ops.minimum(x, max)
-        return ops.clip(x, -np.inf if min is None else min, np.inf if max is None else max)
+        # One side at a time, only the sides given (an infinite bound cannot meet an integer tensor:
+        # Gemma 4's `position_ids.clamp(min=0)`); min first, so that max wins where min > max, as in PyTorch.
+        x = x if min is None else ops.maximum(x, min)
+        return x if max is None else ops.minimum(x, max)
 
     def _roll(x, shifts, dims=None):
         shifts = shifts if isinstance(shifts, (tuple, list)) else (shifts,)

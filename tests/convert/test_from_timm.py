@@ -268,6 +268,9 @@ def _op_cases():
         "lstm_two_layers_states": _Ops(lambda s, x: (lambda out, states: torch.cat(
             [out.flatten(1), states[0].transpose(0, 1).flatten(1), states[1].transpose(0, 1).flatten(1)], 1))(
             *s.parts[0](x.mean(3).transpose(1, 2))), nn.LSTM(3, 4, num_layers=2, batch_first=True)),
+        # Gemma 4's clamp of integer positions, one bound only; bounds crossed (max wins, as in PyTorch).
+        "clamp_integers_min_only": _Ops(lambda s, x: x * (x > 0).long().cumsum(3).clamp(min=2)),
+        "clamp_crossed_bounds": _Ops(lambda s, x: x.clamp(min=0.5, max=-0.5) + x.clamp(max=0.1)),
         "expand_token": _Ops(lambda s, x: torch.cat([s.parts[0].weight.reshape(1, 1, -1).expand(x.shape[0], -1, -1),
                                                      x.flatten(2).transpose(1, 2)], dim=1), nn.Linear(1, 3)),
     }
