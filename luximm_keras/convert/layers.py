@@ -16,6 +16,12 @@ def conv_output_size(n, kernel: int, stride: int, padding: int, dilation: int):
     return None if n is None else (n + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def _policy_dtype(layer: keras.layers.Layer, value_dtype: str) -> str:
+    """A float value computes in the layer's policy dtype, as the layers around it do; an integer one
+    (an index table) keeps its dtype."""
+    return layer.compute_dtype if keras.backend.is_float_dtype(value_dtype) else value_dtype
+
+
 @serializable
 class TimmTensor(keras.layers.Layer):
     """One parameter or buffer of timm's module used as a tensor (a class token, a position
@@ -34,22 +40,17 @@ class TimmTensor(keras.layers.Layer):
         self.value_dtype = value_dtype
         self.timm_rules = {"value": (key, transforms.identity)}
 
-    def _floating(self) -> bool:
-        return keras.backend.is_float_dtype(self.value_dtype)
-
     def build(self, input_shape=None):
-        # A float tensor follows the dtype policy, as every other variable of the model; an integer
-        # one (an index table) keeps its dtype.
+        # A float tensor's variable follows the dtype policy, as every other variable of the model.
+        floating = keras.backend.is_float_dtype(self.value_dtype)
         self.value = self.add_weight(name="value", shape=self.value_shape, initializer="zeros",
-                                     trainable=self.trainable_value,
-                                     dtype=None if self._floating() else self.value_dtype)
+                                     trainable=self.trainable_value, dtype=None if floating else self.value_dtype)
 
     def call(self, inputs):
-        value = keras.ops.convert_to_tensor(self.value)
-        return keras.ops.cast(value, self.compute_dtype) if self._floating() else value
+        return keras.ops.cast(self.value, _policy_dtype(self, self.value_dtype))
 
     def compute_output_spec(self, inputs):
-        return keras.KerasTensor(self.value_shape, dtype=self.compute_dtype if self._floating() else self.value_dtype)
+        return keras.KerasTensor(self.value_shape, dtype=_policy_dtype(self, self.value_dtype))
 
     def get_config(self):
         return {**super().get_config(), "key": self.key, "shape": self.value_shape,
@@ -66,15 +67,11 @@ class TorchConstant(keras.layers.Layer):
         self.value_dtype = value_dtype
         self.value = np.asarray(value, dtype=value_dtype)
 
-    def _dtype(self) -> str:
-        """A float constant in the policy's compute dtype (as the layers around it compute), others as stored."""
-        return self.compute_dtype if keras.backend.is_float_dtype(self.value_dtype) else self.value_dtype
-
     def call(self, inputs):
-        return keras.ops.convert_to_tensor(self.value, dtype=self._dtype())
+        return keras.ops.convert_to_tensor(self.value, dtype=_policy_dtype(self, self.value_dtype))
 
     def compute_output_spec(self, inputs):
-        return keras.KerasTensor(self.value.shape, dtype=self._dtype())
+        return keras.KerasTensor(self.value.shape, dtype=_policy_dtype(self, self.value_dtype))
 
     def get_config(self):
         return {**super().get_config(), "value": self.value.tolist(), "value_dtype": self.value_dtype}
@@ -252,27 +249,31 @@ class TorchLSTM(keras.layers.Layer):
     def _directions(self) -> tuple[str, ...]:
         return ("", "_reverse") if self.bidirectional else ("",)
 
-    def _tensor_names(self) -> list[str]:
+    def _tensors(self):
+        """(layer, direction, kind, PyTorch's name) of every tensor, in PyTorch's order."""
         kinds = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if self.use_bias else ())
-        return [f"{kind}_l{layer}{direction}" for layer in range(self.num_layers)
+        return [(layer, direction, kind, f"{kind}_l{layer}{direction}") for layer in range(self.num_layers)
                 for direction in self._directions() for kind in kinds]
+
+    def _tensor_names(self) -> list[str]:
+        return [name for *_, name in self._tensors()]
 
     def build(self, input_shape):
         hidden = self.hidden_size
         # PyTorch's initialization: U(-1/sqrt(hidden), 1/sqrt(hidden)) for every tensor
         init = keras.initializers.RandomUniform(-hidden ** -0.5, hidden ** -0.5)
-        self.tensors = {}
-        for name in self._tensor_names():
-            layer = int(name.split("_l")[1].split("_")[0])
+        shapes = {"weight_hh": (4 * hidden, hidden), "bias_ih": (4 * hidden,), "bias_hh": (4 * hidden,)}
+        self.tensors = {}  # (layer, direction) -> {kind: variable}
+        for layer, direction, kind, name in self._tensors():
             inputs = int(input_shape[-1]) if layer == 0 else hidden * len(self._directions())
-            shape = (4 * hidden, inputs if name.startswith("weight_ih") else hidden)
-            self.tensors[name] = self.add_weight(name=name, shape=shape if name.startswith("weight") else (4 * hidden,),
-                                                 initializer=init)
+            shape = (4 * hidden, inputs) if kind == "weight_ih" else shapes[kind]
+            self.tensors.setdefault((layer, direction), {})[kind] = self.add_weight(
+                name=name, shape=shape, initializer=init)
 
     def _direction(self, x, layer: int, direction: str):
         """One layer in one direction over the whole sequence: its outputs and last states."""
         ops = keras.ops
-        t = {k.split("_l")[0]: v for k, v in self.tensors.items() if k.endswith(f"_l{layer}{direction}")}
+        t = self.tensors[(layer, direction)]
         gates_in = ops.matmul(x, ops.transpose(t["weight_ih"]))  # every step's input part at once
         if self.use_bias:
             gates_in = gates_in + t["bias_ih"] + t["bias_hh"]
