@@ -19,6 +19,11 @@ op, and Keras' generic ops pay for extra intermediates and copies there. So, on 
   `ops.conv` copies the input to NCHW and back to channels-last memory, then adds the bias).
 - `standardize_kernel` is timm's own single `F.batch_norm` over the kernel.
 - `channel_layer_norm` on a channels-last map is torch's fused `layer_norm`.
+- `batch_norm_inference` is torch's own `F.batch_norm` (one pass, timm's rounding to the bit; Keras'
+  op makes three passes over the map).
+- `to_channels_first` makes the NCHW images contiguous, as timm's are: PyTorch picks its
+  convolution kernels by memory layout, and on a channels-last view its CPU 1x1 convolution sums in
+  another order, with about twice timm's float32 rounding.
 - `pad` is `F.pad`: Keras' `ops.pad` makes a `Pad` operation object on every call, a dict mutation
   that breaks torch.compile's graph at the next layer call.
 
@@ -51,6 +56,7 @@ if _TORCH:  # the torch backend has imported torch already; other backends never
 
 __all__ = [
     "attention",
+    "batch_norm_inference",
     "call_layer",
     "channel_layer_norm",
     "conv2d",
@@ -61,6 +67,7 @@ __all__ = [
     "spatial_l2_norm",
     "standardize_kernel",
     "take",
+    "to_channels_first",
 ]
 
 
@@ -295,6 +302,14 @@ def _torch_conv2d(inputs, kernel, bias, strides, padding, dilation_rate, data_fo
     return outputs.permute(0, 2, 3, 1) if channels_last else outputs
 
 
+def to_channels_first(images):
+    """NHWC images as NCHW; on torch a contiguous NCHW tensor (PyTorch's layout, that timm's NCHW
+    modules are written for) rather than a view of the NHWC memory."""
+    if _TORCH:
+        return images.permute(0, 3, 1, 2).contiguous()
+    return ops.transpose(images, (0, 3, 1, 2))
+
+
 def patch_projection(images, kernel, bias, patch_size):
     """A channels-last stride-`patch_size` convolution with a `patch_size` kernel (ViT's patchify).
 
@@ -404,6 +419,29 @@ def channel_layer_norm(x, gamma, beta, *, epsilon: float, axis: int):
         return ops.reshape(centred * ops.rsqrt(variance + epsilon), ops.shape(x)) * gamma + beta
     _, centred, variance = centred_moments(x, axis)
     return centred * ops.rsqrt(variance + epsilon) * gamma + beta
+
+
+def batch_norm_inference(x, mean, variance, gamma, beta, *, epsilon: float, axis: int):
+    """Batch norm of float32 `x` with running statistics, as PyTorch computes it in inference:
+    `x * a + b`, with `a = gamma * rsqrt(variance + epsilon)` and `b = beta - mean * a` (ATen's
+    linear and constant terms; `gamma`/`beta` may be None). `mean` and friends are per-channel vectors.
+
+    torch: `F.batch_norm` itself, on an NCHW view of a channels-last map. Elsewhere the same two
+    terms (XLA fuses the product and the sum); PyTorch's CPU kernel rounds them as fused
+    multiply-adds, which `keras.ops` cannot ask for.
+    """
+    axis = axis % x.ndim
+    if _TORCH and x.ndim == 4 and axis in (1, 3):
+        nchw = x.permute(0, 3, 1, 2) if axis == 3 else x
+        outputs = F.batch_norm(nchw, mean, variance, gamma, beta, training=False, eps=epsilon)
+        return outputs.permute(0, 2, 3, 1) if axis == 3 else outputs
+    scale = ops.rsqrt(variance + epsilon)
+    if gamma is not None:
+        scale = scale * gamma
+    shift = -mean * scale if beta is None else beta - mean * scale
+    channels = [1] * x.ndim
+    channels[axis] = -1
+    return x * ops.reshape(scale, channels) + ops.reshape(shift, channels)
 
 
 def _safe_sqrt(x):

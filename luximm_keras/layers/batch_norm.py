@@ -22,7 +22,7 @@ class BatchNorm2D(keras.layers.BatchNormalization):
     """Batch normalization of a 4D map with PyTorch's defaults and PyTorch's running statistics.
 
     A subclass of `keras.layers.BatchNormalization` (same variables `gamma`, `beta`, `moving_mean`,
-    `moving_variance`, loaded from timm's `weight`, `bias`, `running_mean`, `running_var`). Two
+    `moving_variance`, loaded from timm's `weight`, `bias`, `running_mean`, `running_var`). Three
     things differ from Keras' layer:
 
     - the defaults are PyTorch's: `epsilon=1e-5` and Keras momentum 0.9 (PyTorch's `momentum=0.1`:
@@ -30,7 +30,10 @@ class BatchNorm2D(keras.layers.BatchNormalization):
     - in training the moving variance is updated with the *unbiased* batch variance (times
       n / (n - 1), n the values per channel), as PyTorch does; the output is still normalized with the
       biased one, as in both libraries. Keras' layer uses the biased variance for the update too, so
-      one step would leave running variances a factor (n - 1) / n of the update off PyTorch's.
+      one step would leave running variances a factor (n - 1) / n of the update off PyTorch's;
+    - in inference it computes PyTorch's `x * a + b` (`a = gamma * rsqrt(var + eps)`,
+      `b = beta - mean * a`; on torch PyTorch's own kernel, timm's result to the bit) instead of
+      Keras' `(x - mean) * rsqrt(var + eps) * gamma + beta`.
 
     Args:
         epsilon: added to the variance (PyTorch's 1e-5, not Keras' 1e-3).
@@ -63,8 +66,10 @@ class BatchNorm2D(keras.layers.BatchNormalization):
         super().build(input_shape)
 
     def call(self, inputs, training=None, mask=None):
-        if not (training and self.trainable) or mask is not None:
+        if mask is not None:
             return super().call(inputs, training=training, mask=mask)
+        if not (training and self.trainable):
+            return self._inference(inputs)
         # Training: float32 statistics from the centred values (refined, as PyTorch's float64
         # accumulation gives them: see `centred_moments`), normalised from those centred values, with
         # PyTorch's update of the moving variance.
@@ -89,6 +94,20 @@ class BatchNorm2D(keras.layers.BatchNormalization):
         m = self.momentum
         self.moving_mean.assign(ops.cast(self.moving_mean, x.dtype) * m + mean * (1.0 - m))
         self.moving_variance.assign(ops.cast(self.moving_variance, x.dtype) * m + unbiased * (1.0 - m))
+        return ops.cast(outputs, self.compute_dtype)
+
+    def _inference(self, inputs):
+        # PyTorch's inference form (timm's rounding; on torch its own kernel), not Keras' three passes.
+        x = ops.cast(inputs, keras.backend.result_type(inputs.dtype, "float32"))
+        outputs = backend_ops.batch_norm_inference(
+            x,
+            ops.cast(self.moving_mean, x.dtype),
+            ops.cast(self.moving_variance, x.dtype),
+            ops.cast(self.gamma, x.dtype) if self.scale else None,
+            ops.cast(self.beta, x.dtype) if self.center else None,
+            epsilon=self.epsilon,
+            axis=self.axis,
+        )
         return ops.cast(outputs, self.compute_dtype)
 
     def get_config(self):
