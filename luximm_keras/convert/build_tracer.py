@@ -23,7 +23,7 @@ import keras
 
 from luximm_keras.convert import mapping
 from luximm_keras.convert.batch import BatchMultiple, inherit_batch_factor
-from luximm_keras.convert.layers import TimmTensor, TorchConstant, numpy_dtype
+from luximm_keras.convert.layers import NCHWImages, TimmTensor, TorchConstant, numpy_dtype
 from luximm_keras.interop.rules import LAYER_PATH_SEPARATOR
 
 # What a traced tensor answers without a graph node: its shape and the like, for this input size.
@@ -130,7 +130,7 @@ def build(module, images: keras.KerasTensor, checkpoint_keys: set[str]):
     def evaluate(kind, target, args, kwargs, node_name):
         if kind == "placeholder":  # the images, then forward's optional arguments at their defaults
             if not any(n.op == "placeholder" for n in env):
-                return keras.ops.transpose(images, (0, 3, 1, 2))
+                return NCHWImages()(images)
             return args[0] if args else None
         if kind == "get_attr":
             tensor = _attr(tracer.root, target)

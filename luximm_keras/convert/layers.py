@@ -23,6 +23,19 @@ def _policy_dtype(layer: keras.layers.Layer, value_dtype: str) -> str:
 
 
 @serializable
+class NCHWImages(keras.layers.Layer):
+    """The model's NHWC images as the NCHW tensor timm's module takes (contiguous on torch, so that
+    PyTorch runs the same kernels, in the same order, as on timm's NCHW input)."""
+
+    def call(self, images):
+        return backend_ops.to_channels_first(images)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        return (batch, channels, height, width)
+
+
+@serializable
 class TimmTensor(keras.layers.Layer):
     """One parameter or buffer of timm's module used as a tensor (a class token, a position
     embedding, a layer-scale gamma, a relative-position table): its value, whatever the input.

@@ -921,7 +921,7 @@ CHECKED_ELSEWHERE = {
 # The automatic converter's own layers (luximm_keras/convert/layers.py): not yet given LayerSpecs;
 # tests/convert/test_from_timm.py checks each mapped operation against PyTorch's and converted
 # models through .keras files reloaded without torch. A gap to close: give them specs.
-CONVERTER_LAYERS = ("TimmTensor", "TorchConstant", "TorchConv1d", "TorchConv2d", "TorchConv2dFunction",
+CONVERTER_LAYERS = ("NCHWImages", "TimmTensor", "TorchConstant", "TorchConv1d", "TorchConv2d", "TorchConv2dFunction",
                     "TorchConvTranspose2d", "TorchLSTM")
 
 
