@@ -267,7 +267,10 @@ def sgd_step_images(name: str) -> np.ndarray:
     """A small batch at the model's fixed size, else at 64 px (every stage still sees a map, and the
     last stage's batch norms average few values, where an n / (n - 1) slip is largest)."""
     cfg = get_pretrained_cfg(name)
-    return random_images(SGD_BATCH, cfg.input_size[1] if cfg.fixed_input_size else 64, seed=3)
+    if not cfg.fixed_input_size:
+        return random_images(SGD_BATCH, 64, seed=3)
+    _, height, width = cfg.input_size
+    return random_images(SGD_BATCH, max(height, width), seed=3)[:, :height, :width]
 
 
 def timm_sgd_step(reference: torch.nn.Module, images: np.ndarray, labels: np.ndarray, dtype=torch.float32):
@@ -374,7 +377,8 @@ def test_larger_variants_match_timm(larger):
         return
     reference = perturbed_timm_model(larger, calibrate_batch_norms=FAMILY_OF[larger] in CALIBRATED_BATCH_NORMS)
     state = timm_state_dict(reference)
-    images = random_images(2, get_pretrained_cfg(larger).input_size[1])  # timm's default input size
+    _, height, width = get_pretrained_cfg(larger).input_size  # timm's default input size (Sapiens: 1024x768)
+    images = random_images(2, max(height, width))[:, :height, :width]
     model = create_model(larger)
     report = load_pretrained(model, state)
     assert report.ok and sorted(report.loaded) == sorted(k for k in state if not k.endswith(IGNORED_KEY_SUFFIXES))
