@@ -33,7 +33,9 @@ Elsewhere:
   matmul (XLA:CPU runs that faster than its strided convolution).
 - `attention` is the explicit matmul-softmax-matmul (XLA fuses it; its fused op was slower on CPU).
 - `conv2d` on tensorflow runs a strided *and* dilated convolution, which TensorFlow refuses, as the
-  stride-1 dilated convolution on the padded input followed by subsampling: the same sums.
+  stride-1 dilated convolution on the padded input followed by subsampling: the same sums; and a
+  float16 NCHW convolution (`conv2d`, `conv_transpose2d`), which TensorFlow's CPU kernels refuse,
+  in NHWC.
 
 The fast paths read variables through `.value`, so autocast (mixed precision) and autograd behave as
 in Keras' own layers; a sublayer with LoRA, quantization or an activation takes its ordinary
@@ -60,6 +62,7 @@ __all__ = [
     "call_layer",
     "channel_layer_norm",
     "conv2d",
+    "conv_transpose2d",
     "is_plain",
     "linear",
     "pad",
@@ -235,6 +238,10 @@ def conv2d(inputs, kernel, bias=None, *, strides=(1, 1), padding=(0, 0), dilatio
     strides, dilation_rate = tuple(strides), tuple(dilation_rate)
     if _TORCH:
         return _torch_conv2d(inputs, kernel, bias, strides, padding, dilation_rate, data_format)
+    if _float16_nchw_on_tensorflow(inputs, data_format):
+        outputs = conv2d(ops.transpose(inputs, (0, 2, 3, 1)), kernel, bias, strides=strides, padding=padding,
+                         dilation_rate=dilation_rate, data_format="channels_last")
+        return ops.transpose(outputs, (0, 3, 1, 2))
     channels_last = data_format == "channels_last"
     spatial = (1, 2) if channels_last else (2, 3)
     strided_dilated = max(strides) > 1 and max(dilation_rate) > 1
@@ -269,6 +276,23 @@ def conv2d(inputs, kernel, bias=None, *, strides=(1, 1), padding=(0, 0), dilatio
     # `tf.nn.bias_add` in NHWC whenever x's last axis has v's length, so an NCHW map whose width
     # equals its channels would get the bias along W (seen with Keras 3.15).
     return ops.add(bias, outputs)
+
+
+def _float16_nchw_on_tensorflow(inputs, data_format: str) -> bool:
+    """TensorFlow's CPU convolution kernels take NCHW maps in float32 and bfloat16 but not in float16
+    (`UnimplementedError`: "only supports the NHWC tensor format"): those go through NHWC."""
+    return (BACKEND == "tensorflow" and data_format == "channels_first"
+            and keras.backend.standardize_dtype(inputs.dtype) == "float16")
+
+
+def conv_transpose2d(inputs, kernel, *, strides=(1, 1), dilation_rate=(1, 1), data_format="channels_last"):
+    """Keras' full ("valid") transposed convolution, kernel `(kh, kw, out, in)`, on every dtype."""
+    if _float16_nchw_on_tensorflow(inputs, data_format):
+        outputs = ops.conv_transpose(ops.transpose(inputs, (0, 2, 3, 1)), kernel, strides, padding="valid",
+                                     data_format="channels_last", dilation_rate=dilation_rate)
+        return ops.transpose(outputs, (0, 3, 1, 2))
+    return ops.conv_transpose(inputs, kernel, strides, padding="valid", data_format=data_format,
+                              dilation_rate=dilation_rate)
 
 
 def _same_padding(inputs, axis: int, kernel: int, stride: int, dilation: int):

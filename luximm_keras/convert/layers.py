@@ -65,6 +65,9 @@ class TimmTensor(keras.layers.Layer):
     def compute_output_spec(self, inputs):
         return keras.KerasTensor(self.value_shape, dtype=_policy_dtype(self, self.value_dtype))
 
+    def compute_output_shape(self, input_shape):
+        return self.value_shape
+
     def get_config(self):
         return {**super().get_config(), "key": self.key, "shape": self.value_shape,
                 "trainable_value": self.trainable_value, "value_dtype": self.value_dtype}
@@ -85,6 +88,9 @@ class TorchConstant(keras.layers.Layer):
 
     def compute_output_spec(self, inputs):
         return keras.KerasTensor(self.value.shape, dtype=_policy_dtype(self, self.value_dtype))
+
+    def compute_output_shape(self, input_shape):
+        return self.value.shape
 
     def get_config(self):
         return {**super().get_config(), "value": self.value.tolist(), "value_dtype": self.value_dtype}
@@ -221,8 +227,8 @@ class TorchConvTranspose2d(keras.layers.Layer):
                 zip(spatial, self.kernel_size, self.strides, self.padding, self.output_padding, self.dilation_rate)]
 
     def call(self, inputs):
-        full = keras.ops.conv_transpose(inputs, self.kernel, self.strides, padding="valid",
-                                        data_format="channels_first", dilation_rate=self.dilation_rate)
+        full = backend_ops.conv_transpose2d(inputs, self.kernel, strides=self.strides,
+                                            dilation_rate=self.dilation_rate, data_format="channels_first")
         sizes = self._sizes(inputs.shape[2:])
         short = [max(0, p + n - m) for p, n, m in zip(self.padding, sizes, full.shape[2:])]
         if any(short):  # output_padding beyond the last tap: zeros (and the bias)

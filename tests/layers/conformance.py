@@ -475,9 +475,12 @@ def outputs_and_gradients(layer, x, training: bool = False, loss_scale: float = 
         inputs = torch.tensor(x, requires_grad=True)
         y = layer(inputs, training=training)
         loss = y.to(torch.float32).sum() * loss_scale
-        *grad_vars, grad_x = torch.autograd.grad(
-            loss, [v.value for v in variables] + [inputs], allow_unused=True
-        )
+        if loss.requires_grad:
+            *grad_vars, grad_x = torch.autograd.grad(
+                loss, [v.value for v in variables] + [inputs], allow_unused=True
+            )
+        else:  # a constant (an input-free layer without variables): nothing to differentiate
+            grad_vars, grad_x = [None] * len(variables), None
         y = y.detach()
     else:
         raise NotImplementedError(f"no gradient helper for the {BACKEND} backend")
@@ -918,15 +921,15 @@ CHECKED_ELSEWHERE = {
 }
 
 
-# The automatic converter's own layers (luximm_keras/convert/layers.py): not yet given LayerSpecs;
-# tests/convert/test_from_timm.py checks each mapped operation against PyTorch's and converted
-# models through .keras files reloaded without torch. A gap to close: give them specs.
-CONVERTER_LAYERS = ("NCHWImages", "TimmTensor", "TorchConstant", "TorchConv1d", "TorchConv2d", "TorchConv2dFunction",
-                    "TorchConvTranspose2d", "TorchLSTM")
+# The automatic converter's layers that the checks here cannot take (they call a layer on one input
+# and compare one output): the conv whose kernel is a tensor of the graph (two inputs), the LSTM
+# (PyTorch's nested `(output, (h, c))`). tests/convert/test_from_timm.py checks them against
+# PyTorch's F.conv2d and nn.LSTM and in converted models through .keras files.
+CONVERTER_LAYERS = ("TorchConv2dFunction", "TorchLSTM")
 
 
 def classes_without_spec(specs, registry: dict | None = None) -> list[str]:
-    """The registered names that no spec in `specs` checks and `CHECKED_ELSEWHERE` (or, for now,
+    """The registered names that no spec in `specs` checks and `CHECKED_ELSEWHERE` (or
     `CONVERTER_LAYERS`) does not name."""
     covered = {spec.cls for spec in specs}
     return sorted(
@@ -937,8 +940,9 @@ def classes_without_spec(specs, registry: dict | None = None) -> list[str]:
 
 
 def is_layers_class(spec: LayerSpec) -> bool:
-    """The spec's class is a port of timm/layers (`luximm_keras.layers`), not a family block."""
-    return spec.cls.__module__.startswith(f"{PACKAGE}.layers")
+    """The spec's class is a single layer, not a family block: a port of timm/layers
+    (`luximm_keras.layers`) or one of the converter's PyTorch layers (`luximm_keras.convert.layers`)."""
+    return spec.cls.__module__.startswith((f"{PACKAGE}.layers", f"{PACKAGE}.convert.layers"))
 
 
 def low_precision_policies(spec: LayerSpec) -> tuple[str, ...]:
@@ -1065,6 +1069,33 @@ WINDOW = (4, 2, 3, 32)  # one 2x3 attention window of width 32
 
 
 
+def _converter_specs() -> list[LayerSpec]:
+    """The automatic converter's layers (`luximm_keras/convert/layers.py`): PyTorch's NCHW layouts, so
+    their map sizes are fixed here (a free axis is any but the last)."""
+    from luximm_keras.convert.layers import (
+        NCHWImages,
+        TimmTensor,
+        TorchConstant,
+        TorchConv1d,
+        TorchConv2d,
+        TorchConvTranspose2d,
+    )
+
+    S = LayerSpec
+    nchw = (4, 8, 9, 9)
+    # fmt: off
+    return [
+        S(NCHWImages, {}, IMG, "nhwc-to-nchw"),
+        S(TimmTensor, dict(key="pos_embed", shape=(1, 6, 32)), TOKENS, "parameter", input_free=True),
+        S(TorchConstant, dict(value=np.linspace(-1.0, 1.0, 12).reshape(3, 4)), TOKENS, "buffer", input_free=True),
+        S(TorchConv2d, dict(filters=8, kernel_size=(3, 3), strides=(2, 2), padding=(1, 1), groups=2), nchw, "grouped-strided", fixed_size=True),
+        S(TorchConv2d, dict(filters=6, kernel_size=(3, 3), padding=(2, 2), dilation_rate=(2, 2), use_bias=False), nchw, "dilated-no-bias", fixed_size=True),
+        S(TorchConv1d, dict(filters=6, kernel_size=3, padding=1, strides=2), (4, 8, 12), "strided", fixed_size=True),
+        S(TorchConvTranspose2d, dict(filters=6, kernel_size=(2, 2), strides=(2, 2)), nchw, "upsample", fixed_size=True),
+    ]
+    # fmt: on
+
+
 def _family_specs() -> list[LayerSpec]:
     """The specs kept beside this file in `family_specs/<timm model file>.py`, one file per family (its
     blocks and the timm layers it brought): each defines `specs(cf)`, `cf` being this module."""
@@ -1078,5 +1109,5 @@ def _family_specs() -> list[LayerSpec]:
     return found
 
 
-SPECS: list[LayerSpec] = _package_specs() + _family_specs()
+SPECS: list[LayerSpec] = _package_specs() + _converter_specs() + _family_specs()
 """One spec per configuration checked, covering every registered class (`classes_without_spec`)."""
