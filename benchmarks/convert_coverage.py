@@ -7,7 +7,7 @@ model file, converted with random weights scaled like trained ones, its logits a
 Random weights as `verify` draws them, with BatchNorm statistics of one batch of random images (as a
 trained model's fit its data: deep models with mismatched statistics blow their activations up
 until float32 rounding alone moves timm's own logits). The slow suite asserts the same, file by file
-(tests/convert/test_coverage.py). Per file: `ok` (logits within
+(tests/convert/test_convert_coverage.py). Per file: `ok` (logits within
 1e-4 x max(1, |timm's|), timm's default input size, batch 1; where timm's own float32 logits miss
 its float64 ones by more, within twice that of timm's float64 logits, as the test suite allows),
 `mismatch` (converted, logits off: the error), `unsupported` (the operations no mapping covers, as

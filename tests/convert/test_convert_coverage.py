@@ -1,5 +1,5 @@
 """The converter's coverage of timm: the smallest pretrained architecture of every timm model file
-converts and gives timm's logits (slow suite: `pytest -m slow tests/convert/test_coverage.py`, what
+converts and gives timm's logits (slow suite: `pytest -m slow tests/convert/test_convert_coverage.py`, what
 `benchmarks/convert_coverage.py` reports), and the check behind it goes red on a wrong mapping."""
 
 from __future__ import annotations
