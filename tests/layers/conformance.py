@@ -631,6 +631,10 @@ def check_channels_first_matches_channels_last(spec: LayerSpec) -> None:
 
 
 def check_gradients_reach_every_variable(spec: LayerSpec) -> None:
+    # Seeded: `randomize_weights` keeps each initial tensor's mean, so the draw depends on where the
+    # global stream stands; with a small ReLU bottleneck (an SE of 4 units) an unlucky one leaves every
+    # unit dead, a gradient of zero that says nothing about the layer (seen after 1591 other tests).
+    keras.utils.set_random_seed(0)
     layer = make_layer(spec)
     build(layer, spec)
     randomize_weights(layer)
