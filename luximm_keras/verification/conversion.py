@@ -29,14 +29,19 @@ def pretrained_architectures_by_file() -> dict[str, list[str]]:
     return dict(sorted(by_file.items()))
 
 
+def parameter_count(arch: str) -> int:
+    """timm's parameter count of `arch`, built on PyTorch's meta device (no memory, nothing drawn)."""
+    with torch.device("meta"):
+        return sum(p.numel() for p in timm.create_model(arch).parameters())
+
+
 def smallest(archs: list[str]) -> str:
-    """The architecture with the fewest parameters, counted on PyTorch's meta device (one that refuses
-    the meta device counts last; ties by name)."""
+    """The architecture with the fewest parameters (one that refuses the meta device counts last;
+    ties by name)."""
     sizes = {}
     for arch in archs:
         try:
-            with torch.device("meta"):
-                sizes[arch] = sum(p.numel() for p in timm.create_model(arch).parameters())
+            sizes[arch] = parameter_count(arch)
         except Exception:  # noqa: BLE001
             sizes[arch] = float("inf")
     return min(archs, key=lambda a: (sizes[a], a))
@@ -69,7 +74,7 @@ def check_conversion(arch: str) -> dict:
         return {"status": "error", "detail": f"{type(error).__name__}: {str(error)[:300]} "
                                              f"({Path(frame.filename).name}:{frame.lineno})"}
     in_chans, height, width = reference.pretrained_cfg.get("input_size", (3, 224, 224))
-    images = random_images(1, max(height, width), in_chans)[:, :height, :width]
+    images = random_images(1, (height, width), in_chans)
     nchw = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
     try:
         with torch.no_grad():

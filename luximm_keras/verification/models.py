@@ -57,9 +57,13 @@ def timm_state_dict(model: torch.nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
 
 
-def random_images(batch: int, img_size: int, in_chans: int = 3, seed: int = 0) -> np.ndarray:
-    """NHWC float32 images."""
-    return np.random.default_rng(seed).standard_normal((batch, img_size, img_size, in_chans)).astype("float32")
+def random_images(batch: int, img_size, in_chans: int = 3, seed: int = 0) -> np.ndarray:
+    """NHWC float32 images, `img_size` one side or `(height, width)` (cut from the square of the longer
+    side, so a square size and its non-square crops share their pixels)."""
+    height, width = (img_size, img_size) if isinstance(img_size, int) else img_size
+    side = max(height, width)
+    images = np.random.default_rng(seed).standard_normal((batch, side, side, in_chans)).astype("float32")
+    return images[:, :height, :width]
 
 
 def timm_logits(model: torch.nn.Module, images_nhwc: np.ndarray) -> np.ndarray:

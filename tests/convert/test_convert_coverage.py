@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,12 @@ import timm
 import torch
 
 from luximm_keras.convert import mapping
-from luximm_keras.verification.conversion import check_conversion, pretrained_architectures_by_file, smallest
+from luximm_keras.verification.conversion import (
+    check_conversion,
+    parameter_count,
+    pretrained_architectures_by_file,
+    smallest,
+)
 
 BY_FILE = pretrained_architectures_by_file()
 
@@ -39,16 +43,14 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "convert_coverage.
 
 def _in_own_process(arch: str) -> bool:
     _, height, width = timm.get_pretrained_cfg(arch).input_size
-    with torch.device("meta"):
-        parameters = sum(p.numel() for p in timm.create_model(arch).parameters())
-    return parameters > OWN_PROCESS_PARAMETERS or height * width > OWN_PROCESS_PIXELS
+    return parameter_count(arch) > OWN_PROCESS_PARAMETERS or height * width > OWN_PROCESS_PIXELS
 
 
 def _check_in_own_process(model_file: str, arch: str, tmp_path) -> dict:
     cache, report = tmp_path / "smallest.json", tmp_path / "report.json"
     cache.write_text(json.dumps({model_file: arch}))
     done = subprocess.run([sys.executable, str(SCRIPT), "--files", model_file, "--cache", str(cache), "--json", str(report)],
-                          env=os.environ.copy(), capture_output=True, text=True)
+                          capture_output=True, text=True)
     assert done.returncode == 0, f"{model_file} ({arch}): the check's process failed ({done.returncode}): {done.stderr[-2000:]}"
     return json.loads(report.read_text())[model_file]
 
