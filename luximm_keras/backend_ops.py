@@ -33,9 +33,9 @@ Elsewhere:
   matmul (XLA:CPU runs that faster than its strided convolution).
 - `attention` is the explicit matmul-softmax-matmul (XLA fuses it; its fused op was slower on CPU).
 - `conv2d` on tensorflow runs a strided *and* dilated convolution, which TensorFlow refuses, as the
-  stride-1 dilated convolution on the padded input followed by subsampling: the same sums; and a
-  float16 NCHW convolution (`conv2d`, `conv_transpose2d`), which TensorFlow's CPU kernels refuse,
-  in NHWC.
+  stride-1 dilated convolution on the padded input followed by subsampling: the same sums; and
+  without a GPU an NCHW convolution (`conv2d`, `conv_transpose2d`), which TensorFlow's CPU kernels
+  refuse, in NHWC; and a dilated transposed convolution with the dilated kernel written out.
 
 The fast paths read variables through `.value`, so autocast (mixed precision) and autograd behave as
 in Keras' own layers; a sublayer with LoRA, quantization or an activation takes its ordinary
@@ -43,6 +43,8 @@ in Keras' own layers; a sublayer with LoRA, quantization or an activation takes 
 """
 
 from __future__ import annotations
+
+import functools
 
 import keras
 from keras import ops
@@ -238,7 +240,7 @@ def conv2d(inputs, kernel, bias=None, *, strides=(1, 1), padding=(0, 0), dilatio
     strides, dilation_rate = tuple(strides), tuple(dilation_rate)
     if _TORCH:
         return _torch_conv2d(inputs, kernel, bias, strides, padding, dilation_rate, data_format)
-    if _float16_nchw_on_tensorflow(inputs, data_format):
+    if _nchw_through_nhwc_on_tensorflow(data_format):
         outputs = conv2d(ops.transpose(inputs, (0, 2, 3, 1)), kernel, bias, strides=strides, padding=padding,
                          dilation_rate=dilation_rate, data_format="channels_last")
         return ops.transpose(outputs, (0, 3, 1, 2))
@@ -278,21 +280,43 @@ def conv2d(inputs, kernel, bias=None, *, strides=(1, 1), padding=(0, 0), dilatio
     return ops.add(bias, outputs)
 
 
-def _float16_nchw_on_tensorflow(inputs, data_format: str) -> bool:
-    """TensorFlow's CPU convolution kernels take NCHW maps in float32 and bfloat16 but not in float16
-    (`UnimplementedError`: "only supports the NHWC tensor format"): those go through NHWC."""
-    return (BACKEND == "tensorflow" and data_format == "channels_first"
-            and keras.backend.standardize_dtype(inputs.dtype) == "float16")
+def _nchw_through_nhwc_on_tensorflow(data_format: str) -> bool:
+    """TensorFlow's own CPU convolution kernels take NHWC maps only (an NCHW map raises
+    `UnimplementedError`, "only supports the NHWC tensor format", forward and backward). NCHW runs on
+    a CPU only where TensorFlow routes convolutions through oneDNN, which it turns on for some CPUs
+    and not for others, and even there not in float16. Without a GPU, channels_first convolutions go
+    through NHWC, whatever the CPU."""
+    return BACKEND == "tensorflow" and data_format == "channels_first" and not _tensorflow_gpus()
+
+
+@functools.cache
+def _tensorflow_gpus() -> bool:
+    import tensorflow as tf
+
+    return bool(tf.config.list_logical_devices("GPU"))
 
 
 def conv_transpose2d(inputs, kernel, *, strides=(1, 1), dilation_rate=(1, 1), data_format="channels_last"):
     """Keras' full ("valid") transposed convolution, kernel `(kh, kw, out, in)`, on every dtype."""
-    if _float16_nchw_on_tensorflow(inputs, data_format):
+    if BACKEND == "tensorflow" and max(dilation_rate) > 1:
+        # TensorFlow's CPU kernels refuse dilation here: the same sums with the taps spread out.
+        kernel, dilation_rate = _dilated_kernel(kernel, dilation_rate), (1, 1)
+    if _nchw_through_nhwc_on_tensorflow(data_format):
         outputs = ops.conv_transpose(ops.transpose(inputs, (0, 2, 3, 1)), kernel, strides, padding="valid",
                                      data_format="channels_last", dilation_rate=dilation_rate)
         return ops.transpose(outputs, (0, 3, 1, 2))
     return ops.conv_transpose(inputs, kernel, strides, padding="valid", data_format=data_format,
                               dilation_rate=dilation_rate)
+
+
+def _dilated_kernel(kernel, dilation_rate):
+    """A `(kh, kw, ...)` kernel with `d - 1` zero taps between its taps along each spatial axis: the
+    dilated kernel written out, `((kh - 1) * dh + 1, (kw - 1) * dw + 1, ...)`."""
+    (kh, kw, *rest), (dh, dw) = tuple(kernel.shape), dilation_rate
+    spread = ops.reshape(kernel, (kh, 1, kw, 1, *rest))
+    spread = ops.pad(spread, [(0, 0), (0, dh - 1), (0, 0), (0, dw - 1)] + [(0, 0)] * len(rest))
+    spread = ops.reshape(spread, (kh * dh, kw * dw, *rest))
+    return spread[: (kh - 1) * dh + 1, : (kw - 1) * dw + 1]
 
 
 def _same_padding(inputs, axis: int, kernel: int, stride: int, dilation: int):

@@ -160,15 +160,20 @@ LAYER_CASES = [("dense", lambda df: keras.layers.Dense(5), (2, 3, 6), "channels_
 
 @pytest.mark.parametrize("name, make, shape, data_format", LAYER_CASES, ids=[c[0] for c in LAYER_CASES])
 def test_call_layer_gives_the_layer_call(name, make, shape, data_format):
-    """Keras' own layer call as the reference (widths differ from channels: Keras' own channels_first
-    Conv2D adds its bias along W on TensorFlow when they are equal)."""
-    layer = make(data_format)
+    """Keras' own layer call as the reference; for channels_first, its channels_last twin's with the
+    same weights, transposed (TensorFlow's CPU kernels take no NCHW map, so Keras' own channels_first
+    Conv2D fails there unless TensorFlow runs oneDNN's; and where it runs, it adds its bias along W
+    when the width equals the channels: widths differ from channels here, the next test has them
+    equal)."""
+    layer, twin = make(data_format), make("channels_last")
     x = _normal(*shape)
+    twin(x)
+    cf.randomize_weights(twin, std=1.0)
+    expected = _np(twin(x))
     if data_format == "channels_first":
-        x = x.transpose(0, 3, 1, 2)
-    layer(x)
-    cf.randomize_weights(layer, std=1.0)
-    expected = _np(layer(x))
+        x, expected = x.transpose(0, 3, 1, 2), expected.transpose(0, 3, 1, 2)
+    layer.build(x.shape)
+    layer.set_weights(twin.get_weights())
     np.testing.assert_allclose(_np(backend_ops.call_layer(layer, _t(x))), expected, **TOL)
 
 
@@ -179,7 +184,7 @@ def test_call_layer_adds_a_channels_first_bias_per_channel_when_width_equals_cha
     last = keras.layers.Conv2D(5, 3, padding="same", data_format="channels_last")
     x = _normal(2, 4, 5, 3)  # NHWC, 5 wide: as wide as the 5 output channels
     last(x)
-    first(x.transpose(0, 3, 1, 2))
+    first.build(x.transpose(0, 3, 1, 2).shape)
     cf.randomize_weights(last, std=1.0)
     first.set_weights(last.get_weights())
     expected = _np(last(x)).transpose(0, 3, 1, 2)
