@@ -19,7 +19,16 @@ from luximm_keras.convert import ConversionMismatch, UnsupportedOperations, from
 from luximm_keras.interop import export_timm_weights, load_timm_weights
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
-from model_checks import BACKEND, assert_close_to_timm, nchw, numpy_state, predict, randomized  # noqa: E402
+from model_checks import (  # noqa: E402
+    BACKEND,
+    assert_close_to_timm,
+    assert_moved_as_timm,
+    nchw,
+    numpy_state,
+    predict,
+    randomized,
+    timm_sgd_step,
+)
 
 # One of each kind, at a small input size: a CNN (ResNet-10-T: avg-down's ceil-mode pooling), a ViT
 # (class token expanded over the batch, fused attention), a MetaFormer (PoolFormer-V2: pooling token
@@ -84,23 +93,13 @@ def test_one_sgd_step_of_a_converted_model_moves_weights_and_statistics_as_pytor
     model = from_timm(reference, img_size=(SIZE, SIZE))
     before = numpy_state(reference)
     x, labels = _images(4), np.array([1, 7, 3, 3])
-    module = reference.train()
-    optimizer = torch.optim.SGD(module.parameters(), lr=0.05)
-    loss = torch.nn.functional.cross_entropy(module(nchw(x).contiguous()), torch.from_numpy(labels))
-    loss.backward()
-    optimizer.step()
-    timm_after = numpy_state(module)
+    timm_loss, timm_after = timm_sgd_step(reference, x, labels, 0.05)
+    _, exact_after = timm_sgd_step(reference, x.astype("float64"), labels, 0.05, torch.float64)
     model.compile(optimizer=keras.optimizers.SGD(0.05), run_eagerly=BACKEND == "tensorflow",
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     ours_loss = float(np.asarray(model.train_on_batch(x, labels)))
-    assert abs(ours_loss - float(loss)) <= 1e-5 * max(1.0, float(loss))
-    after = export_timm_weights(model)
-    keys = [k for k in before if not k.endswith("num_batches_tracked")]
-    step = max(float(np.abs(timm_after[k] - before[k]).max()) for k in keys)
-    for key in keys:
-        timm_moved, ours_moved = timm_after[key] - before[key], after[key] - before[key]
-        error = float(np.linalg.norm(ours_moved - timm_moved))
-        assert error <= 1e-3 * float(np.linalg.norm(timm_moved)) + 1e-6 * step, f"{key}: off PyTorch's step by {error:.3g}"
+    assert abs(ours_loss - timm_loss) <= 1e-5 * max(1.0, timm_loss)
+    assert_moved_as_timm(export_timm_weights(model), timm_after, exact_after, before, "converted resnet10t")
 
 
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "bfloat16"])

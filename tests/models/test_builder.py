@@ -40,9 +40,11 @@ from model_checks import (  # tests/models/model_checks.py
     JAX_SLOW,
     assert_as_close_to_exact_as_timm,
     assert_close_to_timm,
+    assert_moved_as_timm,
     cf,
     predict,
     slow_on_jax,
+    timm_sgd_step,
     within_tolerance,
 )
 
@@ -273,53 +275,6 @@ def sgd_step_images(name: str) -> np.ndarray:
     return random_images(SGD_BATCH, (height, width), seed=3)
 
 
-def timm_sgd_step(reference: torch.nn.Module, images: np.ndarray, labels: np.ndarray, dtype=torch.float32):
-    """timm's model after one SGD step (in `dtype`): the loss and the state dict, as float32 values
-    for float32 and as float64 for float64."""
-    model = copy.deepcopy(reference).to(dtype).train()
-    for module in model.modules():  # the Keras model steps without stochastic depth (Swin's default is 0.1)
-        if isinstance(module, timm.layers.DropPath):
-            module.drop_prob = 0.0
-    optimizer = torch.optim.SGD(model.parameters(), lr=SGD_LR)
-    x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous().to(dtype)
-    loss = torch.nn.functional.cross_entropy(model(x), torch.from_numpy(labels))
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return float(loss.detach()), {k: v.detach().numpy() for k, v in model.state_dict().items()}
-
-
-def assert_moved_as_timm(after: dict, timm_after: dict, exact_after: dict, before: dict, name: str) -> None:
-    """Each tensor's change (parameters: -lr * grad; running statistics: the momentum update) against
-    the exact step (timm's in float64, from the same float32 weights), as a relative error of the
-    whole tensor (the norm of the difference over the norm of the change): at most 1e-3, or three
-    times timm's own float32 error where that is larger, plus 1e-6 of the largest change of the step
-    (tensors whose gradients nearly cancel).
-
-    Some networks' float32 gradients are far from exact in places (timm's BiT misses up to 0.8% of
-    some norms' and weight-standardized convs' changes; element by element, 10%); a wrong gradient or
-    statistic is off by far more (PyTorch's n / (n - 1) on the running variance: 6% in the last stage
-    at 64 px). A change far smaller than its weight is only known to the weight's float32 rounding, so
-    two float32 steps of the weight are not counted, element by element."""
-    keys = [k for k in exact_after if not k.endswith(IGNORED_KEY_SUFFIXES)]
-    step = max(float(np.abs(exact_after[k] - before[k]).max()) for k in keys)
-    for key in keys:
-        exact_moved = exact_after[key] - before[key]
-        rounding = 2 * np.spacing(np.maximum(np.abs(before[key]), np.abs(timm_after[key])))
-
-        def error(ours):
-            return float(np.linalg.norm(np.maximum(np.abs((ours - before[key]) - exact_moved) - rounding, 0)))
-
-        size = float(np.linalg.norm(exact_moved))
-        timm_error = error(timm_after[key])
-        tolerance = max(1e-3 * size, 3 * timm_error) + 1e-6 * step
-        ours = error(after[key])
-        assert ours <= tolerance, (
-            f"{name} {key}: change off the exact step by {ours:.3g} > {tolerance:.3g} (norms; timm float32's "
-            f"{timm_error:.3g}, the change's {size:.3g})"
-        )
-
-
 # On jax the train step's compilation makes this the contract's slowest test: there it is `slow`. On
 # TensorFlow the step runs eagerly: tracing a whole model's train step takes longer than the step (the
 # graph-mode `fit` of every layer is in tests/layers/test_conformance.py).
@@ -333,8 +288,8 @@ def test_one_sgd_step_moves_weights_and_running_statistics_as_pytorchs(name, loa
     model, _ = loaded
     images = sgd_step_images(name)
     labels = np.arange(SGD_BATCH, dtype="int64") * 7 % 1000
-    timm_loss, timm_after = timm_sgd_step(reference, images, labels)
-    _, exact_after = timm_sgd_step(reference, images.astype("float64"), labels, torch.float64)
+    timm_loss, timm_after = timm_sgd_step(reference, images, labels, SGD_LR)
+    _, exact_after = timm_sgd_step(reference, images.astype("float64"), labels, SGD_LR, torch.float64)
     try:
         model.compile(
             optimizer=keras.optimizers.SGD(SGD_LR),
