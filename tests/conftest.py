@@ -8,6 +8,8 @@ import keras
 import numpy as np
 import pytest
 
+from ci_rotation import ci_backend, ci_family  # tests/ci_rotation.py
+
 BACKEND = keras.backend.backend()
 
 
@@ -26,3 +28,17 @@ def _clean_keras_state():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: the marks it adds decide
+def pytest_collection_modifyitems(config, items):
+    """CI's backend rotation (tests/ci_rotation.py): a family's checks run in CI on its backend only."""
+    for item in items:
+        if item.originalname in getattr(item.module, "NOT_ROTATED", ()):
+            continue
+        family = ci_family(item)
+        if family is None:
+            continue
+        off_jax = getattr(item.module, "CI_OFF_JAX", ())
+        if ci_backend(family, off_jax=off_jax is True or item.originalname in off_jax) != BACKEND:
+            item.add_marker(pytest.mark.slow)

@@ -18,6 +18,7 @@ import torch
 from PIL import Image
 
 import luximm_keras
+from ci_rotation import ci_backend, family_of  # tests/ci_rotation.py
 from luximm_keras.cli import main
 from luximm_keras.data import imagenet_class_names
 from luximm_keras.verification.models import perturbed_timm_model, random_images, timm_logits
@@ -62,6 +63,9 @@ def test_convert_errors_name_the_problem(vit_tiny_checkpoint, tmp_path, capsys):
         main(["convert", str(path), "--model", "vit_tiny_patch16_224", "-o", str(tmp_path / "model.h5")])
 
 
+# The blocks' parity on every backend is tests/test_parity.py's; the command's table, from a worker
+# process per backend, is checked in CI on torch, on the others in the slow suite.
+@(pytest.mark.slow if BACKEND != "torch" else (lambda test: test))
 def test_verify_prints_the_table_for_this_backend():
     run = subprocess.run(
         [sys.executable, "-m", "luximm_keras.cli", "verify", "--backends", BACKEND, "--samples", "1"],
@@ -110,11 +114,14 @@ def test_convert_with_another_number_of_classes_gives_a_new_head(vit_tiny_checkp
     assert keras.saving.load_model(out).output_shape == (None, 10)
 
 
-# Each family's smallest architecture (tests/models/test_builder.py's SMALLEST): four in CI, the
-# others in the slow suite.
-FAMILIES = ["vit_tiny_patch16_224", "convnextv2_atto", "resnetv2_18", "coatnet_pico_rw_224"]
+# Families' smallest architectures (tests/models/test_builder.py's SMALLEST): in CI each backend converts
+# those of the families CI's rotation gives it (tests/ci_rotation.py), the slow suite all of them.
+FAMILIES = ["vit_tiny_patch16_224", "convnextv2_atto", "resnetv2_18", "coatnet_pico_rw_224", "mobilenetv3_small_050",
+            "swin_tiny_patch4_window7_224"]
 SLOW_FAMILIES = ["resnet10t", "test_nfnet", "deit_tiny_distilled_patch16_224", "regnetx_002", "tinynet_e",
-                 "eva02_tiny_patch14_224", "mobilenetv3_small_050", "test_byobnet", "vgg11", "swin_tiny_patch4_window7_224"]
+                 "eva02_tiny_patch14_224", "test_byobnet", "vgg11"]
+ROTATED_HERE = [name for name in FAMILIES if ci_backend(family_of(name)) == BACKEND]
+
 
 FRESH_PROCESS = """
 import sys
@@ -154,13 +161,16 @@ def _convert_and_run_in_a_fresh_process(names, tmp_path, capsys):
         assert np.abs(ours - expected[out]).max() <= tolerance, out
 
 
-def test_convert_output_of_every_family_loads_in_a_fresh_process_after_import_luximm_keras(tmp_path, capsys):
-    _convert_and_run_in_a_fresh_process(FAMILIES, tmp_path, capsys)
+def test_convert_output_of_the_families_rotated_here_loads_in_a_fresh_process_after_import_luximm_keras(
+        tmp_path, capsys):
+    assert ROTATED_HERE, f"no family of FAMILIES is rotated to {BACKEND}"
+    _convert_and_run_in_a_fresh_process(ROTATED_HERE, tmp_path, capsys)
 
 
 @pytest.mark.slow
 def test_convert_output_of_the_other_families_loads_in_a_fresh_process(tmp_path, capsys):
-    _convert_and_run_in_a_fresh_process(SLOW_FAMILIES, tmp_path, capsys)
+    others = [name for name in FAMILIES + SLOW_FAMILIES if name not in ROTATED_HERE]
+    _convert_and_run_in_a_fresh_process(others, tmp_path, capsys)
 
 
 def test_list_models_with_a_pattern_and_pretrained_tags(capsys):

@@ -3,7 +3,6 @@ build timm's perturbed reference once per module, and our model with its weights
 (Modules that build their model otherwise, as test_maxxvit.py and test_resnetv2.py do, define their
 own `loaded`; test_builder.py parametrizes its own over every family.)"""
 
-import keras
 import pytest
 
 from luximm_keras.initializers import host_initialization
@@ -40,17 +39,3 @@ def loaded(request, state):
     """Our model with timm's weights, and the load report."""
     model = create_model(request.module.SMALLEST)
     return model, load_pretrained(model, state)
-
-
-@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: the marks it adds decide
-def pytest_collection_modifyitems(config, items):
-    """A module's `CONTRACT_IN_CI_ON = {param: backend}` runs those parameters' tests on that backend
-    only in CI (the other backends' in the slow suite), but for the tests in `CONTRACT_CORE`."""
-    for item in items:
-        on = getattr(item.module, "CONTRACT_IN_CI_ON", None)
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if not on or item.originalname in getattr(item.module, "CONTRACT_CORE", ()):
-            continue
-        backend = next((on[p] for p in params.values() if isinstance(p, str) and p in on), None)
-        if backend is not None and backend != keras.backend.backend():
-            item.add_marker(pytest.mark.slow)

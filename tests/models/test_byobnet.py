@@ -50,11 +50,6 @@ from model_checks import (  # tests/models/model_checks.py
     undrawn_model,
 )
 
-# CI runs this module on torch; on jax and TensorFlow it is in the slow suite (CI time). There the
-# ByobNet family is checked whole by the family contract (tests/models/test_builder.py) in CI.
-if keras.backend.backend() != "torch":
-    pytestmark = pytest.mark.slow
-
 SMALLEST = "test_byobnet"  # the conftest fixtures (reference, state, loaded) build this one
 
 

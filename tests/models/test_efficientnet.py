@@ -413,9 +413,7 @@ def _our_block_summary(layer) -> tuple:
     return (kind, tuple(_our_conv_summary(c) for c in convs), se_chs, layer.has_skip, getattr(layer, "num_experts", 0))
 
 
-# The plan of blocks is the same on every backend: checked in CI on torch, on the others in the slow suite.
 @pytest.mark.parametrize("name", list(model_cfgs))
-@(pytest.mark.slow if keras.backend.backend() != "torch" else (lambda test: test))
 def test_every_block_is_timms(name):
     """The decoded and resolved arguments of every registered architecture (the largest too), built
     into blocks block by block, against timm's model on the meta device: type, conv widths, kernels,

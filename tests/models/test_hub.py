@@ -24,22 +24,18 @@ from luximm_keras.verification.models import perturbed_timm_model, random_images
 from model_checks import BACKEND, assert_close_to_timm, predict  # tests/models/model_checks.py
 
 # One architecture with weights per family, with a tag other than its default where it has one. What
-# the Hub adds is family-independent (each family's loading is tested in test_builder.py): on jax, where
-# every build compiles its initializers, the two slower families run in the slow suite.
+# the Hub adds is family-independent (each family's loading is tested in test_builder.py): CI runs each
+# on its family's backend of the rotation (tests/conftest.py).
 FAMILIES = {
     "vision_transformer": ("vit_tiny_patch16_224", "augreg_in21k"),
     "convnext": ("convnextv2_atto", "fcmae"),
     "resnetv2": ("resnetv2_50x1_bit", "goog_in21k_ft_in1k"),
     "maxxvit": ("coatnet_nano_rw_224", "sw_in1k"),
 }
-SLOW_ON_JAX = ("resnetv2", "maxxvit") if BACKEND == "jax" else ()
 
 
 def per_family(value):
-    return [
-        pytest.param(*value(arch, tag), id=family, marks=(pytest.mark.slow,) if family in SLOW_ON_JAX else ())
-        for family, (arch, tag) in FAMILIES.items()
-    ]
+    return [pytest.param(*value(arch, tag), id=family) for family, (arch, tag) in FAMILIES.items()]
 
 
 @pytest.fixture

@@ -62,11 +62,6 @@ from model_checks import (  # tests/models/model_checks.py
     undrawn_model,
 )
 
-# CI runs this module on torch; on jax and TensorFlow it is in the slow suite (CI time). There the
-# MobileNet-V3/V4 family is checked whole by the family contract (tests/models/test_builder.py) in CI.
-if keras.backend.backend() != "torch":
-    pytestmark = pytest.mark.slow
-
 SMALLEST = "mobilenetv3_small_050"  # the conftest fixtures (reference, state, images, loaded) build this one
 
 # ----------------------------------------------------------------------------------------------------
