@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from luximm_keras.models import list_models, model_entry
 
-# CI's backend rotation. Every family's checks run on every backend in the slow suite (`-m slow`); in CI
+# Every family's checks run on every backend in the slow suite (`-m slow`); in CI
 # each family's checks run on the one backend named here, but for the checks a module lists in
 # `NOT_ROTATED`, which run where their own marks say (the family contract's logits and export, the
 # backend-specific core, run on every backend, as every layer's conformance does). A family's item is
@@ -55,5 +55,3 @@ def ci_family(item) -> str | None:
         return stem[5:]
     params = getattr(getattr(item, "callspec", None), "params", {})
     return next((f for f in map(family_of, params.values()) if f), None)
-
-

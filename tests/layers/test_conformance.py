@@ -27,8 +27,8 @@ SLOW_TO_FIT = (pytest.mark.slow,) if cf.BACKEND in ("jax", "tensorflow") else ()
 # the families rotated to jax; the layers of `luximm_keras.layers` on every backend. The fit and the
 # compiled forward are shared runs whose own marks choose one backend for every block.
 CI_OFF_JAX = True
-NOT_ROTATED = ("test_one_fit_step_on_stacked_blocks_updates_every_variable", "test_forward_under_jit_compile_matches_eager",
-               "test_from_config_rebuilds_an_equal_layer",
+NOT_ROTATED = ("test_one_fit_step_on_stacked_blocks_updates_every_variable",
+               "test_forward_under_jit_compile_matches_eager", "test_from_config_rebuilds_an_equal_layer",
                "test_keras_file_and_weights_file_round_trip_without_custom_objects")
 
 
@@ -131,9 +131,14 @@ def test_model_built_once_runs_on_other_batch_and_image_sizes(spec):
 # CI checks each compute dtype on every backend, mixed_float16 for the mixed policies' casts; the
 # layers' mixed_bfloat16 (bfloat16 compute as pure bfloat16, float32 variables as mixed_float16) is in
 # the slow suite.
+def policy_marks(spec, policy):
+    if policy == "mixed_bfloat16":
+        return (pytest.mark.slow,)
+    return () if cf.is_layers_class(spec) else SLOW_ON_JAX
+
+
 POLICY_CASES = [
-    pytest.param(spec, policy, id=f"{spec}-{policy}",
-                 marks=(pytest.mark.slow,) if policy == "mixed_bfloat16" else () if cf.is_layers_class(spec) else SLOW_ON_JAX)
+    pytest.param(spec, policy, id=f"{spec}-{policy}", marks=policy_marks(spec, policy))
     for spec in SPECS
     for policy in cf.low_precision_policies(spec)
 ]

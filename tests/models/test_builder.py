@@ -65,10 +65,10 @@ SMALLEST = {
     "mobilenetv3": "mobilenetv3_small_050",
     "byobnet": "test_byobnet",
 }
-# CI runs each family's contract on the family's backend of the rotation (tests/conftest.py), but these
-# two checks, the backend-specific core, on every backend; the slow suite runs all of it everywhere.
+# CI runs each family's contract on the family's backend of the rotation (tests/ci_rotation.py), but
+# these two checks, the backend-specific core, on every backend; the slow suite runs all of it everywhere.
 NOT_ROTATED = ("test_every_timm_key_loads_strictly_and_the_logits_match_timm",
-                    "test_export_passes_timms_strict_load_and_gives_the_checkpoint_back")
+               "test_export_passes_timms_strict_load_and_gives_the_checkpoint_back")
 CI_OFF_JAX = ("test_one_sgd_step_moves_weights_and_running_statistics_as_pytorchs",
               "test_features_only_gives_timms_feature_maps")
 # Families whose smallest pretrained checkpoint is headless (EVA-02 tiny's only tag is a MIM

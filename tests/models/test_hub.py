@@ -25,7 +25,7 @@ from model_checks import BACKEND, assert_close_to_timm, predict  # tests/models/
 
 # One architecture with weights per family, with a tag other than its default where it has one. What
 # the Hub adds is family-independent (each family's loading is tested in test_builder.py): CI runs each
-# on its family's backend of the rotation (tests/conftest.py).
+# on its family's backend of the rotation (tests/ci_rotation.py).
 FAMILIES = {
     "vision_transformer": ("vit_tiny_patch16_224", "augreg_in21k"),
     "convnext": ("convnextv2_atto", "fcmae"),
